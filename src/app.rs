@@ -1,0 +1,322 @@
+//! The commands: each turns parsed arguments into work, gathering the
+//! effects (environment, files, credentials, DNS, execve) around the pure
+//! core.
+
+use std::ffi::OsString;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use crate::cli::{AwsOptions, Cli, Command, CredentialCommand, ExecArgs, RdsCredentialArgs};
+use crate::credentials::{self, ChainOptions, CredentialSource, Credentials};
+use crate::endpoint::{choose_region, parse_rds_host, RegionChoice};
+use crate::error::{Error, Result};
+use crate::libpq::{self, PgClient, PgParams};
+use crate::plan::{EnvSet, ExecPlan};
+use crate::target::{parse_iam_host, signing_target, SigningTarget, Via};
+use crate::tls::{pg_tls, PgTls};
+use crate::token::{rds_token, SigningKeys, TokenRequest, TOKEN_LIFETIME};
+use crate::world::{RealWorld, World};
+use crate::{ca, dns, exec};
+
+/// Run a parsed command line; returns the exit code for success paths that
+/// do not exec.
+pub fn run(cli: Cli) -> Result<i32> {
+    let ui = Ui { verbose: cli.verbose };
+    match cli.command {
+        Command::Exec(args) => run_exec(&ui, args),
+        Command::Credential(CredentialCommand::Rds(args)) => run_credential_rds(&ui, args),
+    }
+}
+
+/// Messages to the user on stderr.
+struct Ui {
+    verbose: bool,
+}
+
+impl Ui {
+    fn info(&self, msg: impl AsRef<str>) {
+        if self.verbose {
+            eprintln!("vouch: {}", msg.as_ref());
+        }
+    }
+    fn warn(&self, msg: impl AsRef<str>) {
+        eprintln!("vouch: warning: {}", msg.as_ref());
+    }
+}
+
+/// Print to stdout; a closed pipe is not an error.
+fn print_stdout(text: &str) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(Error::general(format!("cannot write to standard output: {e}"))),
+    }
+}
+
+fn chain_options(aws: &AwsOptions) -> ChainOptions {
+    ChainOptions {
+        profile: aws.profile.clone(),
+    }
+}
+
+fn region_for(aws: &AwsOptions, target: &SigningTarget, world: &dyn World) -> Result<RegionChoice> {
+    let opts = chain_options(aws);
+    choose_region(
+        aws.region.as_deref(),
+        target.endpoint.as_ref(),
+        &|v| world.var(v),
+        &|| credentials::profile_region(&opts, world),
+    )
+}
+
+fn get_credentials(ui: &Ui, aws: &AwsOptions, world: &dyn World) -> Result<(Credentials, CredentialSource)> {
+    let (creds, source) = credentials::resolve(&chain_options(aws), world, SystemTime::now())?;
+    ui.info(format!("credentials from {source}"));
+    Ok((creds, source))
+}
+
+fn sign(creds: &Credentials, target: &SigningTarget, user: &str, region: &str) -> Result<String> {
+    rds_token(
+        SigningKeys {
+            access_key_id: &creds.access_key_id,
+            secret_access_key: creds.secret_access_key.expose(),
+            session_token: creds.session_token.as_ref().map(|t| t.expose()),
+        },
+        &TokenRequest {
+            host: &target.host,
+            port: target.port,
+            user,
+            region,
+        },
+        SystemTime::now(),
+    )
+}
+
+fn run_credential_rds(ui: &Ui, args: RdsCredentialArgs) -> Result<i32> {
+    let world = RealWorld;
+    let host = args.hostname.strip_suffix('.').unwrap_or(&args.hostname).to_string();
+    if host.is_empty() {
+        return Err(Error::config("--hostname is empty; give the RDS endpoint name"));
+    }
+    if args.port == 0 {
+        return Err(Error::config("--port 0 is not a port"));
+    }
+    let target = SigningTarget {
+        endpoint: parse_rds_host(&host),
+        host,
+        port: args.port,
+        via: Via::Direct,
+    };
+    let region = region_for(&args.aws, &target, &world)?;
+    report_region(ui, &region);
+    let (creds, _) = get_credentials(ui, &args.aws, &world)?;
+    let token = sign(&creds, &target, &args.username, &region.region)?;
+    print_stdout(&format!("{token}\n"))?;
+    Ok(0)
+}
+
+fn report_region(ui: &Ui, region: &RegionChoice) {
+    if let Some(w) = &region.warning {
+        ui.warn(w);
+    }
+    ui.info(format!("region {} (from {})", region.region, region.source));
+}
+
+/// Everything `exec` decided before credentials are needed.
+struct Resolved {
+    client: PgClient,
+    program: PathBuf,
+    params: PgParams,
+    user: String,
+    target: SigningTarget,
+    region: RegionChoice,
+    tls: PgTls,
+    ca_note: String,
+}
+
+fn resolve_exec(args: &ExecArgs, world: &dyn World) -> Result<Resolved> {
+    let (program_arg, client_args) = args
+        .command
+        .split_first()
+        .ok_or_else(|| Error::general("no client given; usage: vouch exec -- psql ..."))?;
+    let base = Path::new(program_arg)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let client = PgClient::from_program(&base).ok_or_else(|| {
+        let names: Vec<&str> = PgClient::ALL.iter().map(|c| c.name()).collect();
+        Error::config(format!(
+            "{base:?} is not a client vouch knows; supported: {}",
+            names.join(", ")
+        ))
+    })?;
+    let client_args: Vec<String> = client_args
+        .iter()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let params = libpq::resolve(client, &client_args, world)?;
+
+    let port_setting = params.port.as_ref().map(|p| p.value.as_str()).unwrap_or("5432");
+    let port: u16 = port_setting
+        .parse()
+        .ok()
+        .filter(|p| *p != 0)
+        .ok_or_else(|| Error::config(format!("port {port_setting:?} is not a TCP port number")))?;
+    let iam_host = args
+        .iam_host
+        .as_deref()
+        .map(|s| parse_iam_host(s, 5432))
+        .transpose()?;
+    let client_host = params.host.as_ref().map(|h| h.value.as_str());
+    let target = signing_target(client_host, port, iam_host, &dns::canonical_name)?;
+    let region = region_for(&args.aws, &target, world)?;
+    let user = params
+        .user
+        .as_ref()
+        .map(|u| u.value.clone())
+        .filter(|u| !u.is_empty())
+        .ok_or_else(|| Error::config("cannot tell the database user; pass -U USER (or set PGUSER)"))?;
+
+    let (ca_path, ca_note) = match &args.ca_bundle {
+        Some(p) => (ca::user_bundle(p)?, "--ca-bundle".to_string()),
+        None => (ca::builtin_bundle_path(world)?, "the built-in RDS CA bundle".to_string()),
+    };
+    let tls = pg_tls(
+        params.sslmode.as_ref(),
+        params.sslrootcert.as_ref(),
+        target.connects_elsewhere(),
+        &ca_path.to_string_lossy(),
+    )?;
+    let self_exe = std::env::current_exe().unwrap_or_default();
+    let path_var = std::env::var_os("PATH");
+    let program = exec::find_program(program_arg, path_var.as_deref(), &self_exe)?;
+    Ok(Resolved {
+        client,
+        program,
+        params,
+        user,
+        target,
+        region,
+        tls,
+        ca_note,
+    })
+}
+
+fn exec_plan(r: &Resolved, argv: &[OsString], token: String) -> ExecPlan {
+    let mut set = vec![EnvSet {
+        name: "PGPASSWORD",
+        value: token,
+        secret: true,
+    }];
+    set.extend(r.tls.set.iter().map(|(name, value)| EnvSet {
+        name,
+        value: value.clone(),
+        secret: false,
+    }));
+    ExecPlan {
+        program: r.program.clone(),
+        argv: argv.to_vec(),
+        set,
+        unset: vec![],
+    }
+}
+
+fn run_exec(ui: &Ui, args: ExecArgs) -> Result<i32> {
+    let world = RealWorld;
+    let r = resolve_exec(&args, &world)?;
+    report_region(ui, &r.region);
+    for w in &r.tls.warnings {
+        ui.warn(w);
+    }
+    ui.info(format!(
+        "signing for {}:{} as {:?}{}",
+        r.target.host,
+        r.target.port,
+        r.user,
+        match &r.target.via {
+            Via::Direct => String::new(),
+            Via::Cname { alias } => format!(" (CNAME of {alias})"),
+            Via::IamHost => " (--iam-host)".to_string(),
+        }
+    ));
+    let (creds, source) = get_credentials(ui, &args.aws, &world)?;
+    if args.explain {
+        let plan = exec_plan(&r, &args.command, String::new());
+        print_stdout(&explain(&r, &plan, &source, &creds))?;
+        return Ok(0);
+    }
+    let token = sign(&creds, &r.target, &r.user, &r.region.region)?;
+    let plan = exec_plan(&r, &args.command, token);
+    Err(exec::exec(&plan))
+}
+
+fn masked_key(id: &str) -> String {
+    let tail: String = id.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
+    format!("{}{tail}", "*".repeat(id.len().saturating_sub(4)))
+}
+
+fn describe(s: &Option<libpq::Setting>) -> String {
+    match s {
+        None => "(not set)".into(),
+        Some(s) => format!("{} (from {})", s.value, source_name(&s.source)),
+    }
+}
+
+fn source_name(s: &libpq::Source) -> String {
+    match s {
+        libpq::Source::Args => "the client's arguments".into(),
+        libpq::Source::Service { name, file } => format!("service {name:?} in {}", file.display()),
+        libpq::Source::Env(v) => (*v).to_string(),
+        libpq::Source::Default => "libpq's default".into(),
+    }
+}
+
+fn explain(r: &Resolved, plan: &ExecPlan, source: &CredentialSource, creds: &Credentials) -> String {
+    let t = &r.target;
+    let endpoint = match &t.endpoint {
+        Some(e) => format!("{} {:?} in {} (partition {})", e.kind.describe(), e.name, e.region, e.partition.name()),
+        None => "not an RDS name (signed as given)".into(),
+    };
+    let via = match &t.via {
+        Via::Direct => "the client's host".to_string(),
+        Via::Cname { alias } => format!("CNAME of {alias}"),
+        Via::IamHost => "--iam-host".to_string(),
+    };
+    let expires = creds
+        .expires_at
+        .and_then(|e| e.duration_since(SystemTime::now()).ok())
+        .map(|d| format!(", expire in {} s", d.as_secs()))
+        .unwrap_or_default();
+    let added: Vec<String> = plan
+        .set
+        .iter()
+        .map(|s| {
+            if s.secret {
+                format!("{}=<token, valid {} s>", s.name, TOKEN_LIFETIME.as_secs())
+            } else {
+                format!("{}={}", s.name, s.value)
+            }
+        })
+        .collect();
+    let argv: Vec<String> = plan.argv.iter().map(|a| a.to_string_lossy().into_owned()).collect();
+    let mut out = String::new();
+    let mut line = |k: &str, v: String| out.push_str(&format!("{k:<13}{v}\n"));
+    line("client:", format!("{} (libpq family) -> {}", r.client.name(), r.program.display()));
+    line("host:", describe(&r.params.host));
+    if r.params.hostaddr.is_some() {
+        line("hostaddr:", describe(&r.params.hostaddr));
+    }
+    line("port:", describe(&r.params.port));
+    line("user:", describe(&r.params.user));
+    line("database:", describe(&r.params.dbname));
+    line("endpoint:", endpoint);
+    line("sign for:", format!("{}:{} as user {:?} (from {via})", t.host, t.port, r.user));
+    line("region:", format!("{} (from {})", r.region.region, r.region.source));
+    line("credentials:", format!("{source}, access key {}{expires}", masked_key(&creds.access_key_id)));
+    line("tls:", format!("sslmode={}, root certificates from {}", r.tls.mode, if r.tls.set.iter().any(|(n, _)| *n == "PGSSLROOTCERT") { r.ca_note.clone() } else { "the user's settings".into() }));
+    line("environment:", added.join(" "));
+    line("argv:", format!("{argv:?} (unchanged)"));
+    out
+}

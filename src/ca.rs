@@ -1,0 +1,154 @@
+//! The built-in RDS CA bundle (the public roots RDS servers chain to),
+//! compiled into the binary and written once to a file the client can read,
+//! in a 0700 cache directory vouch owns.
+
+use std::fs;
+use std::io::Write;
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+use crate::world::World;
+
+/// The bundle's text.
+pub const RDS_CA_BUNDLE: &str = include_str!("../data/rds-global-bundle.pem");
+
+/// vouch's cache directory: `$XDG_CACHE_HOME/vouch`, else `~/.cache/vouch`.
+pub fn cache_dir(world: &dyn World) -> Result<PathBuf> {
+    if let Some(x) = world.var("XDG_CACHE_HOME").filter(|x| x.starts_with('/')) {
+        return Ok(PathBuf::from(x).join("vouch"));
+    }
+    let home = world
+        .home()
+        .ok_or_else(|| Error::config("cannot find the home directory; set HOME or XDG_CACHE_HOME"))?;
+    Ok(home.join(".cache").join("vouch"))
+}
+
+/// Make sure `dir` exists, is a directory (not a symlink) owned by this
+/// user, and is not writable by others.
+pub fn private_dir(dir: &Path) -> Result<()> {
+    if let Some(parent) = dir.parent() {
+        fs::create_dir_all(parent).map_err(|e| {
+            Error::config(format!("cannot create {}: {e}", parent.display()))
+        })?;
+    }
+    match fs::DirBuilder::new().mode(0o700).create(dir) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+        Err(e) => return Err(Error::config(format!("cannot create {}: {e}", dir.display()))),
+    }
+    let meta = fs::symlink_metadata(dir)
+        .map_err(|e| Error::config(format!("cannot inspect {}: {e}", dir.display())))?;
+    if !meta.is_dir() {
+        return Err(Error::config(format!(
+            "{} is not a directory (a symlink?); remove it so vouch can create its own",
+            dir.display()
+        )));
+    }
+    if meta.uid() != nix::unistd::geteuid().as_raw() {
+        return Err(Error::denied(format!(
+            "{} belongs to another user; remove it so vouch can create its own",
+            dir.display()
+        )));
+    }
+    if meta.mode() & 0o022 != 0 {
+        fs::set_permissions(dir, fs::Permissions::from_mode(0o700)).map_err(|e| {
+            Error::config(format!("{} is writable by others and cannot be fixed: {e}", dir.display()))
+        })?;
+    }
+    Ok(())
+}
+
+/// The path of the built-in bundle on disk, writing it if it is not there
+/// yet. The name carries the version and size, so a new bundle gets a new
+/// file; an existing file of the right size is trusted (the directory is
+/// private).
+pub fn builtin_bundle_path(world: &dyn World) -> Result<PathBuf> {
+    let dir = cache_dir(world)?;
+    let name = format!(
+        "rds-ca-bundle-{}-{}.pem",
+        env!("CARGO_PKG_VERSION"),
+        RDS_CA_BUNDLE.len()
+    );
+    let path = dir.join(name);
+    if let Ok(meta) = fs::symlink_metadata(&path) {
+        if meta.is_file() && meta.len() == RDS_CA_BUNDLE.len() as u64 {
+            if let Ok(dmeta) = fs::symlink_metadata(&dir) {
+                if dmeta.is_dir() && dmeta.uid() == nix::unistd::geteuid().as_raw() && dmeta.mode() & 0o022 == 0 {
+                    return Ok(path);
+                }
+            }
+        }
+    }
+    private_dir(&dir)?;
+    let tmp = dir.join(format!(".rds-ca-{}.tmp", std::process::id()));
+    let write = || -> std::io::Result<()> {
+        let mut f = fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o644)
+            .open(&tmp)?;
+        f.write_all(RDS_CA_BUNDLE.as_bytes())?;
+        f.sync_all()?;
+        fs::rename(&tmp, &path)
+    };
+    write().map_err(|e| {
+        let _ = fs::remove_file(&tmp);
+        Error::config(format!("cannot write the RDS CA bundle to {}: {e}", path.display()))
+    })?;
+    Ok(path)
+}
+
+/// Check a user-supplied bundle: an existing readable file holding at least
+/// one PEM certificate. Returns its absolute path.
+pub fn user_bundle(path: &Path) -> Result<PathBuf> {
+    let text = fs::read_to_string(path).map_err(|e| {
+        Error::config(format!("--ca-bundle {}: {e}", path.display()))
+    })?;
+    if !text.contains("-----BEGIN CERTIFICATE-----") {
+        return Err(Error::config(format!(
+            "--ca-bundle {} holds no PEM certificate (-----BEGIN CERTIFICATE-----)",
+            path.display()
+        )));
+    }
+    fs::canonicalize(path).map_err(|e| Error::config(format!("--ca-bundle {}: {e}", path.display())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::world::FakeWorld;
+
+    #[test]
+    fn bundle_is_written_once_privately() {
+        let d = tempfile::tempdir().unwrap();
+        let w = FakeWorld::new().var("XDG_CACHE_HOME", d.path().to_str().unwrap());
+        let p = builtin_bundle_path(&w).unwrap();
+        assert_eq!(fs::read_to_string(&p).unwrap(), RDS_CA_BUNDLE);
+        let dir_mode = fs::metadata(d.path().join("vouch")).unwrap().mode() & 0o777;
+        assert_eq!(dir_mode, 0o700);
+        assert_eq!(builtin_bundle_path(&w).unwrap(), p);
+        assert!(RDS_CA_BUNDLE.matches("BEGIN CERTIFICATE").count() > 50);
+    }
+
+    #[test]
+    fn symlinked_cache_dir_is_refused() {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::create_dir(d.path().join("elsewhere")).unwrap();
+        std::os::unix::fs::symlink(d.path().join("elsewhere"), d.path().join("vouch")).unwrap();
+        let w = FakeWorld::new().var("XDG_CACHE_HOME", d.path().to_str().unwrap());
+        assert!(builtin_bundle_path(&w).is_err());
+    }
+
+    #[test]
+    fn user_bundle_must_hold_certificates() {
+        let d = tempfile::tempdir().unwrap();
+        let f = d.path().join("x.pem");
+        fs::write(&f, "nothing").unwrap();
+        assert!(user_bundle(&f).is_err());
+        assert!(user_bundle(&d.path().join("missing.pem")).is_err());
+        fs::write(&f, RDS_CA_BUNDLE).unwrap();
+        assert_eq!(user_bundle(&f).unwrap(), fs::canonicalize(&f).unwrap());
+    }
+}

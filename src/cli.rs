@@ -1,0 +1,121 @@
+//! The command line, as clap derive types. Parsing only: `app` turns these
+//! into work.
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Passwordless database logins for Amazon RDS and Aurora with IAM tokens.
+#[derive(Debug, Parser)]
+#[command(name = "vouch", version, about, long_about = None)]
+pub struct Cli {
+    /// Say on stderr which credentials, region and endpoint were used (never a secret).
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a database client with a fresh IAM token: vouch exec -- psql -h HOST -U USER -d DB
+    Exec(ExecArgs),
+    /// Print a credential for another program to use.
+    #[command(subcommand)]
+    Credential(CredentialCommand),
+}
+
+/// Options shared by everything that signs a token.
+#[derive(Debug, Clone, Args)]
+pub struct AwsOptions {
+    /// AWS region of the database (default: from the endpoint's host name,
+    /// then AWS_REGION, AWS_DEFAULT_REGION, the profile's region).
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+
+    /// AWS profile to take credentials from (default: AWS_PROFILE, then "default").
+    #[arg(long, value_name = "PROFILE")]
+    pub profile: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ExecArgs {
+    /// Sign the token for this RDS endpoint while the client connects where
+    /// its own arguments say (a tunnel, an IP address). PORT defaults to the
+    /// engine's default port (5432).
+    #[arg(long, value_name = "HOST[:PORT]")]
+    pub iam_host: Option<String>,
+
+    /// PEM file of root certificates to verify the server with, instead of
+    /// the built-in RDS CA bundle.
+    #[arg(long, value_name = "FILE")]
+    pub ca_bundle: Option<PathBuf>,
+
+    /// Print the resolved plan (endpoint, region, credential source, TLS,
+    /// program, what is added) without any secret, and run nothing.
+    #[arg(long)]
+    pub explain: bool,
+
+    #[command(flatten)]
+    pub aws: AwsOptions,
+
+    /// The client and its arguments, after `--`.
+    #[arg(
+        value_name = "CLIENT",
+        required = true,
+        num_args = 1..,
+        trailing_var_arg = true,
+        allow_hyphen_values = true
+    )]
+    pub command: Vec<OsString>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CredentialCommand {
+    /// Print an RDS IAM auth token followed by one newline.
+    Rds(RdsCredentialArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RdsCredentialArgs {
+    /// The RDS endpoint the token is for.
+    #[arg(long, value_name = "HOST")]
+    pub hostname: String,
+
+    /// The database user to log in as.
+    #[arg(long, value_name = "USER")]
+    pub username: String,
+
+    /// The port the database listens on.
+    #[arg(long, default_value_t = 5432)]
+    pub port: u16,
+
+    #[command(flatten)]
+    pub aws: AwsOptions,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn clap_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn exec_takes_the_client_after_double_dash() {
+        let cli = Cli::try_parse_from(["vouch", "exec", "--region", "eu-west-1", "--", "psql", "-h", "x", "--region", "y"]).unwrap();
+        let Command::Exec(e) = cli.command else { panic!() };
+        assert_eq!(e.aws.region.as_deref(), Some("eu-west-1"));
+        assert_eq!(e.command, ["psql", "-h", "x", "--region", "y"].map(OsString::from));
+    }
+
+    #[test]
+    fn exec_needs_a_client() {
+        assert!(Cli::try_parse_from(["vouch", "exec", "--"]).is_err());
+    }
+}

@@ -1,0 +1,125 @@
+//! TLS for libpq clients: RDS needs TLS for IAM authentication, and the
+//! token is a bearer secret for 15 minutes, so the server's certificate is
+//! checked unless the user chose otherwise in a way that still encrypts.
+//!
+//! With no sslmode set anywhere: `verify-full` when the client connects to
+//! the RDS name itself, `verify-ca` when it connects elsewhere (a tunnel,
+//! `--iam-host`, a CNAME), with the RDS CA bundle as root certificate
+//! unless the user names their own. A user's `verify-ca`/`verify-full` is
+//! kept; `require` is kept with a warning; `disable`/`allow`/`prefer` are
+//! refused before anything connects.
+
+use crate::error::{Error, Result};
+use crate::libpq::Setting;
+
+/// What vouch adds to the client's environment for TLS, and what it has to
+/// say about the user's own choice.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PgTls {
+    pub set: Vec<(&'static str, String)>,
+    /// The sslmode the client will use, for `--explain`.
+    pub mode: String,
+    pub warnings: Vec<String>,
+}
+
+/// Decide the libpq TLS settings. `ca_bundle` is the root-certificate file
+/// vouch supplies when the user names none.
+pub fn pg_tls(
+    sslmode: Option<&Setting>,
+    sslrootcert: Option<&Setting>,
+    connects_elsewhere: bool,
+    ca_bundle: &str,
+) -> Result<PgTls> {
+    let mut tls = PgTls::default();
+    let mode = match sslmode {
+        Some(s) => {
+            let m = s.value.as_str();
+            match m {
+                "verify-full" | "verify-ca" => m.to_string(),
+                "require" => {
+                    tls.warnings.push(format!(
+                        "sslmode=require (from {}) encrypts but does not check the server's certificate; use verify-full to keep the token from an impostor",
+                        describe_source(s)
+                    ));
+                    m.to_string()
+                }
+                "disable" | "allow" | "prefer" => {
+                    return Err(Error::config(format!(
+                        "sslmode={m} (from {}) may connect without TLS, and RDS accepts IAM tokens only over TLS; remove it or use sslmode=verify-full",
+                        describe_source(s)
+                    )))
+                }
+                other => {
+                    return Err(Error::config(format!(
+                        "sslmode={other:?} (from {}) is not a libpq sslmode; use verify-full, verify-ca or require",
+                        describe_source(s)
+                    )))
+                }
+            }
+        }
+        None => {
+            let m = if connects_elsewhere { "verify-ca" } else { "verify-full" };
+            tls.set.push(("PGSSLMODE", m.to_string()));
+            m.to_string()
+        }
+    };
+    if mode.starts_with("verify") && sslrootcert.is_none() {
+        tls.set.push(("PGSSLROOTCERT", ca_bundle.to_string()));
+    }
+    tls.mode = mode;
+    Ok(tls)
+}
+
+fn describe_source(s: &Setting) -> String {
+    use crate::libpq::Source;
+    match &s.source {
+        Source::Args => "the client's arguments".to_string(),
+        Source::Service { name, file } => format!("service {name:?} in {}", file.display()),
+        Source::Env(v) => (*v).to_string(),
+        Source::Default => "libpq's default".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::libpq::Source;
+
+    fn set(v: &str, source: Source) -> Setting {
+        Setting { value: v.into(), source }
+    }
+    const CA: &str = "/cache/rds-ca.pem";
+
+    #[test]
+    fn defaults_verify_full_or_ca() {
+        let t = pg_tls(None, None, false, CA).unwrap();
+        assert_eq!(t.set, vec![("PGSSLMODE", "verify-full".into()), ("PGSSLROOTCERT", CA.into())]);
+        let t = pg_tls(None, None, true, CA).unwrap();
+        assert_eq!(t.set, vec![("PGSSLMODE", "verify-ca".into()), ("PGSSLROOTCERT", CA.into())]);
+        assert!(t.warnings.is_empty());
+    }
+
+    #[test]
+    fn users_choices_are_kept() {
+        let root = set("/my/root.pem", Source::Args);
+        let t = pg_tls(Some(&set("verify-ca", Source::Env("PGSSLMODE"))), Some(&root), false, CA).unwrap();
+        assert!(t.set.is_empty());
+        assert_eq!(t.mode, "verify-ca");
+        let t = pg_tls(Some(&set("verify-full", Source::Args)), None, true, CA).unwrap();
+        assert_eq!(t.set, vec![("PGSSLROOTCERT", CA.into())]);
+        let t = pg_tls(None, Some(&root), false, CA).unwrap();
+        assert_eq!(t.set, vec![("PGSSLMODE", "verify-full".into())]);
+        let t = pg_tls(Some(&set("require", Source::Args)), None, false, CA).unwrap();
+        assert!(t.set.is_empty());
+        assert_eq!(t.warnings.len(), 1);
+    }
+
+    #[test]
+    fn plaintext_modes_are_refused() {
+        for m in ["disable", "allow", "prefer", "bogus"] {
+            let e = pg_tls(Some(&set(m, Source::Args)), None, false, CA).unwrap_err();
+            assert_eq!(e.code, crate::error::ExitCode::Configuration);
+            assert!(e.message.contains(m), "{e}");
+        }
+    }
+}

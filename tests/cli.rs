@@ -1,0 +1,297 @@
+//! The `vouch` binary as a user sees it, without a database: what the
+//! client receives (through a stand-in `psql` that records its argv and
+//! environment), errors and exit codes, `--explain`, `credential rds`.
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use crate::support::vouch_bin;
+
+const RDS: &str = "mydb.cluster-abc123.us-east-1.rds.amazonaws.com";
+const AKID: &str = "AKIAIOSFODNN7EXAMPLE";
+const SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+
+/// A temp home with a stand-in client on PATH.
+struct Env {
+    dir: tempfile::TempDir,
+    vars: Vec<(String, String)>,
+}
+
+impl Env {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let bin = dir.path().join("bin");
+        std::fs::create_dir(&bin).unwrap();
+        let record = dir.path().join("record");
+        for name in ["psql", "pg_dump", "pgbench"] {
+            let script = format!(
+                "#!/bin/sh\n{{ printf 'argv:'; for a in \"$0\" \"$@\"; do printf ' [%s]' \"$a\"; done; echo; env | sort; }} > '{}'\nexit ${{FAKE_EXIT:-0}}\n",
+                record.display()
+            );
+            let p = bin.join(name);
+            std::fs::write(&p, script).unwrap();
+            std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
+        let vars = vec![
+            ("PATH".to_string(), format!("{}:/usr/bin:/bin", bin.display())),
+            ("HOME".to_string(), dir.path().display().to_string()),
+            ("AWS_CONFIG_FILE".to_string(), dir.path().join("aws-config").display().to_string()),
+            ("AWS_SHARED_CREDENTIALS_FILE".to_string(), dir.path().join("aws-credentials").display().to_string()),
+            ("AWS_ACCESS_KEY_ID".to_string(), AKID.to_string()),
+            ("AWS_SECRET_ACCESS_KEY".to_string(), SECRET.to_string()),
+        ];
+        Env { dir, vars }
+    }
+    fn set(mut self, k: &str, v: &str) -> Self {
+        self.vars.retain(|(n, _)| n != k);
+        self.vars.push((k.into(), v.into()));
+        self
+    }
+    fn unset(mut self, k: &str) -> Self {
+        self.vars.retain(|(n, _)| n != k);
+        self
+    }
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+    fn vouch(&self, args: &[&str]) -> Output {
+        Command::new(vouch_bin())
+            .args(args)
+            .env_clear()
+            .envs(self.vars.iter().cloned())
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    }
+    /// What the stand-in client recorded, if it ran.
+    fn record(&self) -> Option<String> {
+        std::fs::read_to_string(self.path().join("record")).ok()
+    }
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn env_value(record: &str, name: &str) -> Option<String> {
+    record
+        .lines()
+        .find_map(|l| l.strip_prefix(&format!("{name}=")).map(str::to_string))
+}
+
+#[test]
+fn client_gets_token_and_tls_in_env_argv_unchanged() {
+    let env = Env::new().set("PGPASSWORD", "stale-password");
+    let out = env.vouch(&["exec", "--", "psql", "-h", RDS, "-U", "app", "-d", "app", "-c", "select 1"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let rec = env.record().expect("client ran");
+    assert!(rec.starts_with(&format!("argv: [{}/bin/psql] [-h] [{RDS}] [-U] [app] [-d] [app] [-c] [select 1]\n", env.path().display())), "{rec}");
+    let token = env_value(&rec, "PGPASSWORD").unwrap();
+    assert!(token.starts_with(&format!("{RDS}:5432/?Action=connect&DBUser=app&X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential={AKID}%2F")), "{token}");
+    assert!(token.contains("%2Fus-east-1%2Frds-db%2Faws4_request&"));
+    assert_eq!(env_value(&rec, "PGSSLMODE").as_deref(), Some("verify-full"));
+    let root = env_value(&rec, "PGSSLROOTCERT").unwrap();
+    let pem = std::fs::read_to_string(&root).unwrap();
+    assert!(pem.contains("BEGIN CERTIFICATE"));
+    assert!(root.starts_with(&env.path().join(".cache/vouch").display().to_string()), "{root}");
+}
+
+#[test]
+fn exit_status_passes_through() {
+    let env = Env::new().set("FAKE_EXIT", "42");
+    let out = env.vouch(&["exec", "--", "psql", "-h", RDS, "-U", "app"]);
+    assert_eq!(out.status.code(), Some(42));
+}
+
+#[test]
+fn iam_host_means_verify_ca_and_signs_for_the_endpoint() {
+    let env = Env::new();
+    let out = env.vouch(&["exec", "--iam-host", &format!("{RDS}:5432"), "--", "psql", "-h", "127.0.0.1", "-p", "15432", "-U", "app"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let rec = env.record().unwrap();
+    assert!(env_value(&rec, "PGPASSWORD").unwrap().starts_with(&format!("{RDS}:5432/?")));
+    assert_eq!(env_value(&rec, "PGSSLMODE").as_deref(), Some("verify-ca"));
+}
+
+#[test]
+fn users_tls_choice_and_ca_bundle() {
+    let env = Env::new().set("PGSSLMODE", "verify-ca");
+    let ca = env.path().join("my-ca.pem");
+    std::fs::write(&ca, "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n").unwrap();
+    let out = env.vouch(&["exec", "--ca-bundle", ca.to_str().unwrap(), "--", "psql", "-h", RDS, "-U", "app"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let rec = env.record().unwrap();
+    assert_eq!(env_value(&rec, "PGSSLMODE").as_deref(), Some("verify-ca"));
+    assert_eq!(env_value(&rec, "PGSSLROOTCERT").map(PathBuf::from), Some(std::fs::canonicalize(&ca).unwrap()));
+}
+
+#[test]
+fn plaintext_sslmodes_are_refused_and_nothing_runs() {
+    for (args, env) in [
+        (vec!["exec", "--", "psql", "-h", RDS, "-U", "app", "sslmode=disable"], Env::new()),
+        (vec!["exec", "--", "psql", "-h", RDS, "-U", "app"], Env::new().set("PGSSLMODE", "prefer")),
+        (vec!["exec", "--", "psql", "postgresql://app@h.abc.us-east-1.rds.amazonaws.com/db?sslmode=allow"], Env::new()),
+    ] {
+        let out = env.vouch(&args);
+        assert_eq!(out.status.code(), Some(6), "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).starts_with("vouch: sslmode="), "{}", stderr(&out));
+        assert!(env.record().is_none(), "client must not run");
+    }
+}
+
+#[test]
+fn non_rds_hosts_need_iam_host() {
+    for host in ["localhost", "127.0.0.1", "10.0.0.7", "db.invalid"] {
+        let env = Env::new();
+        let out = env.vouch(&["exec", "--", "psql", "-h", host, "-U", "app"]);
+        assert_eq!(out.status.code(), Some(6), "{host}");
+        assert!(stderr(&out).contains("--iam-host"), "{host}: {}", stderr(&out));
+        assert!(env.record().is_none());
+    }
+    let env = Env::new();
+    let out = env.vouch(&["exec", "--", "psql", "-U", "app"]);
+    assert_eq!(out.status.code(), Some(6));
+    assert!(stderr(&out).contains("Unix socket"), "{}", stderr(&out));
+}
+
+#[test]
+fn unknown_client_lists_the_supported_ones() {
+    let env = Env::new();
+    let out = env.vouch(&["exec", "--", "ls", "-l"]);
+    assert_eq!(out.status.code(), Some(6));
+    let err = stderr(&out);
+    for name in ["psql", "pg_dump", "pg_dumpall", "pg_restore", "pgbench", "pg_isready", "createdb", "dropdb", "vacuumdb", "reindexdb", "clusterdb", "pgcli"] {
+        assert!(err.contains(name), "{name} missing from: {err}");
+    }
+}
+
+#[test]
+fn missing_client_is_127() {
+    let env = Env::new().set("PATH", "/nonexistent");
+    let out = env.vouch(&["exec", "--", "psql", "-h", RDS, "-U", "app"]);
+    assert_eq!(out.status.code(), Some(127));
+    assert!(stderr(&out).starts_with("vouch: psql: command not found"), "{}", stderr(&out));
+}
+
+#[test]
+fn a_password_in_the_args_is_refused_without_echoing_it() {
+    let env = Env::new();
+    for args in [
+        vec!["exec", "--", "psql", "postgresql://app:hunter2@mydb.abc.us-east-1.rds.amazonaws.com/app"],
+        vec!["exec", "--", "psql", "host=mydb.abc.us-east-1.rds.amazonaws.com user=app password=hunter2"],
+    ] {
+        let out = env.vouch(&args);
+        assert_eq!(out.status.code(), Some(6), "{args:?}: {}", stderr(&out));
+        assert!(!stderr(&out).contains("hunter2"), "{}", stderr(&out));
+        assert!(stderr(&out).contains("password"), "{}", stderr(&out));
+        assert!(env.record().is_none());
+    }
+}
+
+#[test]
+fn several_hosts_are_refused() {
+    let env = Env::new();
+    let out = env.vouch(&["exec", "--", "psql", "-h", &format!("{RDS},other.abc.us-east-1.rds.amazonaws.com"), "-U", "app"]);
+    assert_eq!(out.status.code(), Some(6), "{}", stderr(&out));
+    assert!(env.record().is_none());
+}
+
+#[test]
+fn credentials_problems_stop_before_the_client() {
+    let cases = [
+        Env::new().set("AWS_ACCESS_KEY_ID", "ASIAIOSFODNN7EXAMPLE"),
+        Env::new().set("AWS_CREDENTIAL_EXPIRATION", "2020-01-01T00:00:00Z").set("AWS_SESSION_TOKEN", "tok"),
+        Env::new().unset("AWS_ACCESS_KEY_ID").unset("AWS_SECRET_ACCESS_KEY"),
+    ];
+    for env in cases {
+        let out = env.vouch(&["exec", "--", "psql", "-h", RDS, "-U", "app"]);
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        assert!(env.record().is_none(), "client must not run");
+        assert!(!stderr(&out).contains(SECRET));
+    }
+}
+
+#[test]
+fn empty_session_token_is_ignored() {
+    let env = Env::new().set("AWS_SESSION_TOKEN", "");
+    let out = env.vouch(&["exec", "--", "psql", "-h", RDS, "-U", "app"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let token = env_value(&env.record().unwrap(), "PGPASSWORD").unwrap();
+    assert!(!token.contains("X-Amz-Security-Token"));
+}
+
+#[test]
+fn explain_prints_the_plan_without_secrets() {
+    let env = Env::new().set("AWS_SESSION_TOKEN", "SESSIONTOKENVALUE");
+    let out = env.vouch(&["exec", "--explain", "--", "psql", "-h", RDS, "-U", "app", "-d", "app"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    for want in [
+        "Aurora cluster (writer) endpoint \"mydb\" in us-east-1 (partition aws)",
+        &format!("sign for:    {RDS}:5432 as user \"app\""),
+        "region:      us-east-1 (from the endpoint's host name)",
+        "environment variables",
+        "****************MPLE",
+        "sslmode=verify-full",
+        "PGPASSWORD=<token",
+        "/bin/psql",
+    ] {
+        assert!(text.contains(want), "missing {want:?} in:\n{text}");
+    }
+    for secret in [SECRET, "SESSIONTOKENVALUE", AKID, "X-Amz-Signature"] {
+        assert!(!text.contains(secret) && !stderr(&out).contains(secret), "{secret} leaked");
+    }
+    assert!(env.record().is_none(), "--explain runs nothing");
+}
+
+#[test]
+fn verbose_names_the_source_not_the_secret() {
+    let env = Env::new();
+    let out = env.vouch(&["exec", "-v", "--", "psql", "-h", RDS, "-U", "app"]);
+    assert!(out.status.success());
+    let err = stderr(&out);
+    assert!(err.contains("credentials from environment variables"), "{err}");
+    assert!(err.contains("region us-east-1 (from the endpoint's host name)"), "{err}");
+    assert!(!err.contains(SECRET) && !err.contains("X-Amz-Signature"), "{err}");
+}
+
+#[test]
+fn region_flag_contradicting_the_host_warns() {
+    let env = Env::new();
+    let out = env.vouch(&["exec", "--region", "eu-west-1", "--", "psql", "-h", RDS, "-U", "app"]);
+    assert!(out.status.success());
+    assert!(stderr(&out).contains("warning: --region eu-west-1 contradicts"), "{}", stderr(&out));
+    let token = env_value(&env.record().unwrap(), "PGPASSWORD").unwrap();
+    assert!(token.contains("%2Feu-west-1%2Frds-db"));
+}
+
+#[test]
+fn credential_rds_prints_one_token_and_one_newline() {
+    let env = Env::new();
+    let out = env.vouch(&["credential", "rds", "--hostname", RDS, "--username", "app"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let s = stdout(&out);
+    assert_eq!(s.matches('\n').count(), 1);
+    assert!(s.ends_with('\n'));
+    assert!(s.starts_with(&format!("{RDS}:5432/?Action=connect&DBUser=app&")), "{s}");
+    let out = env.vouch(&["credential", "rds", "--hostname", "db.example.com", "--username", "app"]);
+    assert_eq!(out.status.code(), Some(6), "no region for a non-RDS name");
+    let out = env.vouch(&["credential", "rds", "--hostname", "db.example.com", "--username", "app", "--region", "eu-north-1", "--port", "3306"]);
+    assert!(stdout(&out).starts_with("db.example.com:3306/?Action=connect&DBUser=app&"));
+    assert!(stdout(&out).contains("%2Feu-north-1%2F"));
+}
+
+#[test]
+fn usage_errors_exit_1_help_exits_0() {
+    let env = Env::new();
+    assert_eq!(env.vouch(&["exec"]).status.code(), Some(1));
+    assert_eq!(env.vouch(&["frobnicate"]).status.code(), Some(1));
+    let help = env.vouch(&["--help"]);
+    assert_eq!(help.status.code(), Some(0));
+    assert!(stdout(&help).contains("exec"));
+    assert_eq!(env.vouch(&["--version"]).status.code(), Some(0));
+}

@@ -1,0 +1,388 @@
+//! End to end: real `psql`/`pg_dump` through `vouch exec` against the
+//! project's PostgreSQL rig, which accepts a login only after its PAM
+//! verifier has checked the IAM token the way RDS does.
+//!
+//! The rig is started by scripts/test.sh, which exports `VOUCH_RIG_ENV`
+//! (the rig's `rig.env`). Tests that make an RDS name resolve to the rig run
+//! vouch in a private mount namespace with its own /etc/hosts (root only).
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, SystemTime};
+
+use vouch::token::{rds_token, SigningKeys, TokenRequest};
+
+use crate::support::{missing, vouch_bin};
+
+struct Rig {
+    vars: HashMap<String, String>,
+    home: tempfile::TempDir,
+}
+
+impl Rig {
+    fn get(&self, k: &str) -> &str {
+        self.vars.get(k).unwrap_or_else(|| panic!("rig.env has no {k}"))
+    }
+    fn port(&self) -> &str {
+        self.get("RIG_PORT")
+    }
+    fn name(&self) -> &str {
+        self.get("RIG_HOST_NAME")
+    }
+    fn ca(&self) -> &str {
+        self.get("RIG_CA")
+    }
+    fn hosts_file(&self) -> PathBuf {
+        let p = self.home.path().join("hosts");
+        std::fs::write(
+            &p,
+            format!(
+                "127.0.0.1 localhost\n127.0.0.1 {} db.example.test\n",
+                self.name()
+            ),
+        )
+        .unwrap();
+        p
+    }
+    /// A clean environment: PATH, HOME, a private cache, and the given
+    /// credentials kind ("static" or "temporary").
+    fn env(&self, creds: &str) -> Vec<(String, String)> {
+        let mut env = vec![
+            ("PATH".into(), std::env::var("PATH").unwrap_or_default()),
+            ("HOME".into(), self.home.path().display().to_string()),
+            ("XDG_CACHE_HOME".into(), self.home.path().join("cache").display().to_string()),
+            ("AWS_CONFIG_FILE".into(), "/nonexistent".into()),
+            ("AWS_SHARED_CREDENTIALS_FILE".into(), "/nonexistent".into()),
+        ];
+        let (id, secret, token) = match creds {
+            "static" => ("RIG_AKID", "RIG_SECRET", None),
+            _ => ("RIG_TEMP_AKID", "RIG_TEMP_SECRET", Some("RIG_TEMP_SESSION_TOKEN")),
+        };
+        env.push(("AWS_ACCESS_KEY_ID".into(), self.get(id).into()));
+        env.push(("AWS_SECRET_ACCESS_KEY".into(), self.get(secret).into()));
+        if let Some(t) = token {
+            env.push(("AWS_SESSION_TOKEN".into(), self.get(t).into()));
+        }
+        env
+    }
+}
+
+fn rig() -> Option<Rig> {
+    let Some(path) = std::env::var_os("VOUCH_RIG_ENV") else {
+        missing("the PostgreSQL test rig (VOUCH_RIG_ENV)");
+        return None;
+    };
+    let text = std::fs::read_to_string(&path).expect("VOUCH_RIG_ENV names a readable rig.env");
+    let mut vars = HashMap::new();
+    for line in text.lines() {
+        let line = line.trim().trim_start_matches("export ");
+        if let Some((k, v)) = line.split_once('=') {
+            let v = v.trim_matches('\'').trim_matches('"');
+            vars.insert(k.to_string(), v.to_string());
+        }
+    }
+    Some(Rig {
+        vars,
+        home: tempfile::tempdir().unwrap(),
+    })
+}
+
+fn is_root() -> bool {
+    nix::unistd::geteuid().is_root()
+}
+
+/// `vouch ARGS` with `env`, optionally in a mount namespace whose /etc/hosts
+/// maps the rig's RDS name (and a CNAME-like alias) to 127.0.0.1.
+fn vouch(rig: &Rig, args: &[&str], env: &[(String, String)], hosts: bool) -> Command {
+    let mut cmd = if hosts {
+        let mut c = Command::new("unshare");
+        c.args(["-m", "--propagation", "private", "--", "sh", "-c", "mount --bind \"$0\" /etc/hosts && exec \"$@\""])
+            .arg(rig.hosts_file())
+            .arg(vouch_bin());
+        c
+    } else {
+        Command::new(vouch_bin())
+    };
+    cmd.args(args).env_clear().envs(env.iter().cloned());
+    cmd
+}
+
+fn run(mut cmd: Command) -> Output {
+    cmd.stdin(Stdio::null()).output().expect("run vouch")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+macro_rules! need_rig {
+    () => {{
+        let Some(rig) = rig() else { return };
+        if !is_root() {
+            return missing("root (for a private /etc/hosts via unshare)");
+        }
+        rig
+    }};
+}
+
+fn assert_current_user(out: &Output, user: &str) {
+    assert!(
+        out.status.success(),
+        "psql failed ({}):\nstdout: {}\nstderr: {}",
+        out.status,
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    assert_eq!(text(&out.stdout).trim(), user, "stderr: {}", text(&out.stderr));
+}
+
+#[test]
+fn psql_logs_in_with_static_credentials_and_verify_full() {
+    let rig = need_rig!();
+    let out = run(vouch(
+        &rig,
+        &["exec", "--ca-bundle", rig.ca(), "--", "psql", "-h", rig.name(), "-p", rig.port(), "-U", "app", "-d", "app", "-Atc", "select current_user"],
+        &rig.env("static"),
+        true,
+    ));
+    assert_current_user(&out, "app");
+}
+
+#[test]
+fn psql_logs_in_with_temporary_credentials_long_token() {
+    let rig = need_rig!();
+    let token_len = rig.get("RIG_TEMP_SESSION_TOKEN").len();
+    assert!(token_len > 1000, "the rig's session token should make a long RDS token");
+    let uri = format!("postgresql://app@{}:{}/app", rig.name(), rig.port());
+    let out = run(vouch(
+        &rig,
+        &["exec", "--ca-bundle", rig.ca(), "--", "psql", &uri, "-Atc", "select current_user"],
+        &rig.env("temporary"),
+        true,
+    ));
+    assert_current_user(&out, "app");
+}
+
+#[test]
+fn odd_user_names() {
+    let rig = need_rig!();
+    for user in ["app@corp", "a+b", "a b"] {
+        let out = run(vouch(
+            &rig,
+            &["exec", "--ca-bundle", rig.ca(), "--", "psql", &format!("--host={}", rig.name()), &format!("--port={}", rig.port()), &format!("--username={user}"), "--dbname=app", "-Atc", "select current_user"],
+            &rig.env("temporary"),
+            true,
+        ));
+        assert_current_user(&out, user);
+    }
+}
+
+#[test]
+fn tunnel_with_iam_host() {
+    // The client connects to 127.0.0.1; the token is signed for the RDS name
+    // at the rig's port, and the certificate is checked against the CA only.
+    let rig = need_rig!();
+    let iam = format!("{}:{}", rig.name(), rig.port());
+    let out = run(vouch(
+        &rig,
+        &["exec", "--iam-host", &iam, "--ca-bundle", rig.ca(), "--", "psql", "-h", "127.0.0.1", "-p", rig.port(), "-U", "app", "app", "-Atc", "select current_user"],
+        &rig.env("static"),
+        false,
+    ));
+    assert_current_user(&out, "app");
+}
+
+#[test]
+fn cname_alias_is_followed() {
+    let rig = need_rig!();
+    let out = run(vouch(
+        &rig,
+        &["exec", "-v", "--ca-bundle", rig.ca(), "--", "psql", "-h", "db.example.test", "-p", rig.port(), "-U", "app", "-Atc", "select current_user", "app"],
+        &rig.env("static"),
+        true,
+    ));
+    assert_current_user(&out, "app");
+    assert!(text(&out.stderr).contains("CNAME of db.example.test"), "{}", text(&out.stderr));
+}
+
+#[test]
+fn pg_dump_through_a_service_file() {
+    let rig = need_rig!();
+    let service = rig.home.path().join("services.conf");
+    std::fs::write(
+        &service,
+        format!("[prod]\nhost={}\nport={}\nuser=app\ndbname=app\n", rig.name(), rig.port()),
+    )
+    .unwrap();
+    let dump = rig.home.path().join("app.dump");
+    let mut env = rig.env("static");
+    env.push(("PGSERVICE".into(), "prod".into()));
+    env.push(("PGSERVICEFILE".into(), service.display().to_string()));
+    let out = run(vouch(
+        &rig,
+        &["exec", "--ca-bundle", rig.ca(), "--", "pg_dump", "-Fc", "-f", dump.to_str().unwrap()],
+        &env,
+        true,
+    ));
+    assert!(out.status.success(), "pg_dump failed: {}", text(&out.stderr));
+    let bytes = std::fs::read(&dump).unwrap();
+    assert!(bytes.starts_with(b"PGDMP"), "not a custom-format dump");
+}
+
+#[test]
+fn exit_status_is_the_clients() {
+    // psql exits 3 when a script fails under ON_ERROR_STOP, 1 when a -c
+    // command fails: vouch must hand back exactly that.
+    let rig = need_rig!();
+    let script = rig.home.path().join("fail.sql");
+    std::fs::write(&script, "select 1;\nselect 1/0;\nselect 2;\n").unwrap();
+    let base = ["exec", "--ca-bundle", rig.ca(), "--", "psql", "-h", rig.name(), "-p", rig.port(), "-U", "app", "-d", "app", "-v", "ON_ERROR_STOP=1"];
+    for (extra, code) in [(["-f", script.to_str().unwrap()], 3), (["-c", "select 1/0"], 1)] {
+        let args: Vec<&str> = base.iter().copied().chain(extra).collect();
+        let out = run(vouch(&rig, &args, &rig.env("static"), true));
+        assert_eq!(out.status.code(), Some(code), "{extra:?}: {}", text(&out.stderr));
+        assert!(text(&out.stderr).contains("division by zero"));
+    }
+}
+
+#[test]
+fn sslmode_disable_is_refused_before_connecting() {
+    let rig = need_rig!();
+    let conninfo = format!("host={} port={} user=app dbname=app sslmode=disable", rig.name(), rig.port());
+    let out = run(vouch(&rig, &["exec", "--", "psql", &conninfo, "-c", "select 1"], &rig.env("static"), true));
+    assert_eq!(out.status.code(), Some(6));
+    let err = text(&out.stderr);
+    assert!(err.starts_with("vouch: sslmode=disable"), "{err}");
+    assert!(!err.contains("psql:"), "psql must not have run: {err}");
+}
+
+/// Run psql with a token given by hand, as a user pasting one would.
+fn psql_with_token(rig: &Rig, user: &str, token: &str) -> Output {
+    Command::new("psql")
+        .arg(format!("host=127.0.0.1 port={} user={user} dbname=app sslmode=verify-ca sslrootcert={}", rig.port(), rig.ca()))
+        .args(["-Atc", "select current_user"])
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("PGPASSWORD", token)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
+}
+
+fn credential_rds(rig: &Rig, user: &str) -> String {
+    let out = run(vouch(
+        rig,
+        &["credential", "rds", "--hostname", "127.0.0.1", "--port", rig.port(), "--username", user, "--region", "us-east-1"],
+        &rig.env("static"),
+        false,
+    ));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let s = text(&out.stdout);
+    assert!(s.ends_with('\n') && !s.ends_with("\n\n"), "exactly one newline");
+    s.trim_end().to_string()
+}
+
+#[test]
+fn server_refuses_tampered_expired_and_other_user_tokens() {
+    let Some(rig) = rig() else { return };
+    let good = credential_rds(&rig, "app");
+    assert_current_user(&psql_with_token(&rig, "app", &good), "app");
+
+    let mut tampered = good.clone();
+    let last = tampered.pop().unwrap();
+    tampered.push(if last == '0' { '1' } else { '0' });
+    let other = credential_rds(&rig, "other");
+    let expired = rds_token(
+        SigningKeys {
+            access_key_id: rig.get("RIG_AKID"),
+            secret_access_key: rig.get("RIG_SECRET"),
+            session_token: None,
+        },
+        &TokenRequest { host: "127.0.0.1", port: rig.port().parse().unwrap(), user: "app", region: "us-east-1" },
+        SystemTime::now() - Duration::from_secs(901),
+    )
+    .unwrap();
+    for (what, token) in [("tampered", &tampered), ("other user's", &other), ("expired", &expired)] {
+        let out = psql_with_token(&rig, "app", token);
+        assert!(!out.status.success(), "{what} token was accepted");
+        let err = text(&out.stderr);
+        assert!(err.contains("PAM authentication failed for user \"app\""), "{what}: {err}");
+    }
+}
+
+#[test]
+fn wrong_secret_is_refused_by_the_server() {
+    let rig = need_rig!();
+    let mut env = rig.env("static");
+    for (k, v) in env.iter_mut() {
+        if k == "AWS_SECRET_ACCESS_KEY" {
+            *v = "wrongwrongwrongwrongwrongwrongwrongwrong".into();
+        }
+    }
+    let out = run(vouch(
+        &rig,
+        &["exec", "--ca-bundle", rig.ca(), "--", "psql", "-h", rig.name(), "-p", rig.port(), "-U", "app", "-d", "app", "-c", "select 1"],
+        &env,
+        true,
+    ));
+    assert_eq!(out.status.code(), Some(2), "psql's own exit code for a failed connection");
+    assert!(text(&out.stderr).contains("PAM authentication failed for user \"app\""), "{}", text(&out.stderr));
+}
+
+#[test]
+fn token_is_not_in_the_clients_argv_and_vouch_is_gone() {
+    let rig = need_rig!();
+    let mut cmd = vouch(
+        &rig,
+        &["exec", "--ca-bundle", rig.ca(), "--", "psql", "-h", rig.name(), "-p", rig.port(), "-U", "app", "-d", "app", "-Atc", "select pg_sleep(3)"],
+        &rig.env("temporary"),
+        true,
+    );
+    let mut child = cmd.stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
+    // The child is unshare -> sh -> vouch -> psql by exec; all one PID.
+    let pid = child.id();
+    let proc = PathBuf::from(format!("/proc/{pid}"));
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let mut seen = false;
+    while std::time::Instant::now() < deadline {
+        let exe = std::fs::read_link(proc.join("exe")).unwrap_or_default();
+        if exe.file_name().is_some_and(|n| n == "psql") {
+            let cmdline = std::fs::read(proc.join("cmdline")).unwrap();
+            let environ = std::fs::read(proc.join("environ")).unwrap();
+            let cmdline = text(&cmdline);
+            assert!(!cmdline.contains("X-Amz"), "token in argv: {cmdline}");
+            assert!(!cmdline.contains("Action=connect"), "token in argv: {cmdline}");
+            assert!(text(&environ).contains("PGPASSWORD=") && text(&environ).contains("X-Amz-Signature="));
+            assert_eq!(
+                no_vouch_children(pid),
+                true,
+                "vouch must have replaced itself with psql"
+            );
+            seen = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let status = child.wait().unwrap();
+    assert!(seen, "never saw psql running under pid {pid}");
+    assert!(status.success());
+}
+
+fn no_vouch_children(pid: u32) -> bool {
+    let Ok(entries) = std::fs::read_dir("/proc") else { return true };
+    for e in entries.flatten() {
+        let stat = std::fs::read_to_string(e.path().join("stat")).unwrap_or_default();
+        // pid (comm) state ppid ...
+        if let Some(rest) = stat.rsplit_once(") ").map(|(_, r)| r) {
+            let ppid: u32 = rest.split(' ').nth(1).and_then(|p| p.parse().ok()).unwrap_or(0);
+            if ppid == pid && Path::new(&e.path().join("exe")).exists() {
+                let exe = std::fs::read_link(e.path().join("exe")).unwrap_or_default();
+                if exe.file_name().is_some_and(|n| n == "vouch") {
+                    return false;
+                }
+            }
+        }
+    }
+    true
+}
