@@ -22,7 +22,9 @@ use crate::{ca, dns, exec};
 /// Run a parsed command line; returns the exit code for success paths that
 /// do not exec.
 pub fn run(cli: Cli) -> Result<i32> {
-    let ui = Ui { verbose: cli.verbose };
+    let ui = Ui {
+        verbose: cli.verbose,
+    };
     match cli.command {
         Command::Exec(args) => run_exec(&ui, args),
         Command::Credential(CredentialCommand::Rds(args)) => run_credential_rds(&ui, args),
@@ -51,7 +53,9 @@ fn print_stdout(text: &str) -> Result<()> {
     match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        Err(e) => Err(Error::general(format!("cannot write to standard output: {e}"))),
+        Err(e) => Err(Error::general(format!(
+            "cannot write to standard output: {e}"
+        ))),
     }
 }
 
@@ -71,7 +75,11 @@ fn region_for(aws: &AwsOptions, target: &SigningTarget, world: &dyn World) -> Re
     )
 }
 
-fn get_credentials(ui: &Ui, aws: &AwsOptions, world: &dyn World) -> Result<(Credentials, CredentialSource)> {
+fn get_credentials(
+    ui: &Ui,
+    aws: &AwsOptions,
+    world: &dyn World,
+) -> Result<(Credentials, CredentialSource)> {
     let (creds, source) = credentials::resolve(&chain_options(aws), world, SystemTime::now())?;
     ui.info(format!("credentials from {source}"));
     Ok((creds, source))
@@ -96,9 +104,15 @@ fn sign(creds: &Credentials, target: &SigningTarget, user: &str, region: &str) -
 
 fn run_credential_rds(ui: &Ui, args: RdsCredentialArgs) -> Result<i32> {
     let world = RealWorld;
-    let host = args.hostname.strip_suffix('.').unwrap_or(&args.hostname).to_string();
+    let host = args
+        .hostname
+        .strip_suffix('.')
+        .unwrap_or(&args.hostname)
+        .to_string();
     if host.is_empty() {
-        return Err(Error::config("--hostname is empty; give the RDS endpoint name"));
+        return Err(Error::config(
+            "--hostname is empty; give the RDS endpoint name",
+        ));
     }
     if args.port == 0 {
         return Err(Error::config("--port 0 is not a port"));
@@ -136,7 +150,8 @@ struct Resolved {
     ca_note: String,
 }
 
-fn resolve_exec(args: &ExecArgs, world: &dyn World) -> Result<Resolved> {
+/// The client named after `--`: its family and its arguments as text.
+fn client_of(args: &ExecArgs) -> Result<(PgClient, Vec<String>)> {
     let (program_arg, client_args) = args
         .command
         .split_first()
@@ -152,13 +167,33 @@ fn resolve_exec(args: &ExecArgs, world: &dyn World) -> Result<Resolved> {
             names.join(", ")
         ))
     })?;
-    let client_args: Vec<String> = client_args
+    let client_args = client_args
         .iter()
         .map(|a| a.to_string_lossy().into_owned())
         .collect();
-    let params = libpq::resolve(client, &client_args, world)?;
+    Ok((client, client_args))
+}
 
-    let port_setting = params.port.as_ref().map(|p| p.value.as_str()).unwrap_or("5432");
+/// The real client program for `args.command[0]`, never vouch itself.
+fn program_of(args: &ExecArgs) -> Result<PathBuf> {
+    let self_exe = std::env::current_exe().unwrap_or_default();
+    let path_var = std::env::var_os("PATH");
+    exec::find_program(&args.command[0], path_var.as_deref(), &self_exe)
+}
+
+fn resolve_exec(
+    args: &ExecArgs,
+    client: PgClient,
+    client_args: &[String],
+    world: &dyn World,
+) -> Result<Resolved> {
+    let params = libpq::resolve(client, client_args, world)?;
+
+    let port_setting = params
+        .port
+        .as_ref()
+        .map(|p| p.value.as_str())
+        .unwrap_or("5432");
     let port: u16 = port_setting
         .parse()
         .ok()
@@ -177,11 +212,16 @@ fn resolve_exec(args: &ExecArgs, world: &dyn World) -> Result<Resolved> {
         .as_ref()
         .map(|u| u.value.clone())
         .filter(|u| !u.is_empty())
-        .ok_or_else(|| Error::config("cannot tell the database user; pass -U USER (or set PGUSER)"))?;
+        .ok_or_else(|| {
+            Error::config("cannot tell the database user; pass -U USER (or set PGUSER)")
+        })?;
 
     let (ca_path, ca_note) = match &args.ca_bundle {
         Some(p) => (ca::user_bundle(p)?, "--ca-bundle".to_string()),
-        None => (ca::builtin_bundle_path(world)?, "the built-in RDS CA bundle".to_string()),
+        None => (
+            ca::builtin_bundle_path(world)?,
+            "the built-in RDS CA bundle".to_string(),
+        ),
     };
     let tls = pg_tls(
         params.sslmode.as_ref(),
@@ -189,9 +229,7 @@ fn resolve_exec(args: &ExecArgs, world: &dyn World) -> Result<Resolved> {
         target.connects_elsewhere(),
         &ca_path.to_string_lossy(),
     )?;
-    let self_exe = std::env::current_exe().unwrap_or_default();
-    let path_var = std::env::var_os("PATH");
-    let program = exec::find_program(program_arg, path_var.as_deref(), &self_exe)?;
+    let program = program_of(args)?;
     Ok(Resolved {
         client,
         program,
@@ -225,7 +263,31 @@ fn exec_plan(r: &Resolved, argv: &[OsString], token: String) -> ExecPlan {
 
 fn run_exec(ui: &Ui, args: ExecArgs) -> Result<i32> {
     let world = RealWorld;
-    let r = resolve_exec(&args, &world)?;
+    let (client, client_args) = client_of(&args)?;
+    if !libpq::connects(client, &client_args, &world)? {
+        // --help, --version, pg_restore writing a script: no server, no token.
+        let program = program_of(&args)?;
+        if args.explain {
+            print_stdout(&format!(
+                "{} with these arguments does not connect to a server: it would run as is, without a token.\nprogram:     {}\n",
+                client.name(),
+                program.display()
+            ))?;
+            return Ok(0);
+        }
+        ui.info(format!(
+            "{} does not connect with these arguments; running it as is",
+            client.name()
+        ));
+        let plan = ExecPlan {
+            program,
+            argv: args.command.clone(),
+            set: vec![],
+            unset: vec![],
+        };
+        return Err(exec::exec(&plan));
+    }
+    let r = resolve_exec(&args, client, &client_args, &world)?;
     report_region(ui, &r.region);
     for w in &r.tls.warnings {
         ui.warn(w);
@@ -253,30 +315,39 @@ fn run_exec(ui: &Ui, args: ExecArgs) -> Result<i32> {
 }
 
 fn masked_key(id: &str) -> String {
-    let tail: String = id.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
+    let tail: String = id
+        .chars()
+        .rev()
+        .take(4)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
     format!("{}{tail}", "*".repeat(id.len().saturating_sub(4)))
 }
 
 fn describe(s: &Option<libpq::Setting>) -> String {
     match s {
         None => "(not set)".into(),
-        Some(s) => format!("{} (from {})", s.value, source_name(&s.source)),
+        Some(s) => format!("{} (from {})", s.value, s.source),
     }
 }
 
-fn source_name(s: &libpq::Source) -> String {
-    match s {
-        libpq::Source::Args => "the client's arguments".into(),
-        libpq::Source::Service { name, file } => format!("service {name:?} in {}", file.display()),
-        libpq::Source::Env(v) => (*v).to_string(),
-        libpq::Source::Default => "libpq's default".into(),
-    }
-}
-
-fn explain(r: &Resolved, plan: &ExecPlan, source: &CredentialSource, creds: &Credentials) -> String {
+fn explain(
+    r: &Resolved,
+    plan: &ExecPlan,
+    source: &CredentialSource,
+    creds: &Credentials,
+) -> String {
     let t = &r.target;
     let endpoint = match &t.endpoint {
-        Some(e) => format!("{} {:?} in {} (partition {})", e.kind.describe(), e.name, e.region, e.partition.name()),
+        Some(e) => format!(
+            "{} {:?} in {} (partition {})",
+            e.kind.describe(),
+            e.name,
+            e.region,
+            e.partition.name()
+        ),
         None => "not an RDS name (signed as given)".into(),
     };
     let via = match &t.via {
@@ -300,10 +371,21 @@ fn explain(r: &Resolved, plan: &ExecPlan, source: &CredentialSource, creds: &Cre
             }
         })
         .collect();
-    let argv: Vec<String> = plan.argv.iter().map(|a| a.to_string_lossy().into_owned()).collect();
+    let argv: Vec<String> = plan
+        .argv
+        .iter()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
     let mut out = String::new();
     let mut line = |k: &str, v: String| out.push_str(&format!("{k:<13}{v}\n"));
-    line("client:", format!("{} (libpq family) -> {}", r.client.name(), r.program.display()));
+    line(
+        "client:",
+        format!(
+            "{} (libpq family) -> {}",
+            r.client.name(),
+            r.program.display()
+        ),
+    );
     line("host:", describe(&r.params.host));
     if r.params.hostaddr.is_some() {
         line("hostaddr:", describe(&r.params.hostaddr));
@@ -312,10 +394,33 @@ fn explain(r: &Resolved, plan: &ExecPlan, source: &CredentialSource, creds: &Cre
     line("user:", describe(&r.params.user));
     line("database:", describe(&r.params.dbname));
     line("endpoint:", endpoint);
-    line("sign for:", format!("{}:{} as user {:?} (from {via})", t.host, t.port, r.user));
-    line("region:", format!("{} (from {})", r.region.region, r.region.source));
-    line("credentials:", format!("{source}, access key {}{expires}", masked_key(&creds.access_key_id)));
-    line("tls:", format!("sslmode={}, root certificates from {}", r.tls.mode, if r.tls.set.iter().any(|(n, _)| *n == "PGSSLROOTCERT") { r.ca_note.clone() } else { "the user's settings".into() }));
+    line(
+        "sign for:",
+        format!("{}:{} as user {:?} (from {via})", t.host, t.port, r.user),
+    );
+    line(
+        "region:",
+        format!("{} (from {})", r.region.region, r.region.source),
+    );
+    line(
+        "credentials:",
+        format!(
+            "{source}, access key {}{expires}",
+            masked_key(&creds.access_key_id)
+        ),
+    );
+    line(
+        "tls:",
+        format!(
+            "sslmode={}, root certificates from {}",
+            r.tls.mode,
+            if r.tls.set.iter().any(|(n, _)| *n == "PGSSLROOTCERT") {
+                r.ca_note.clone()
+            } else {
+                "the user's settings".into()
+            }
+        ),
+    );
     line("environment:", added.join(" "));
     line("argv:", format!("{argv:?} (unchanged)"));
     out

@@ -18,9 +18,9 @@ pub fn cache_dir(world: &dyn World) -> Result<PathBuf> {
     if let Some(x) = world.var("XDG_CACHE_HOME").filter(|x| x.starts_with('/')) {
         return Ok(PathBuf::from(x).join("vouch"));
     }
-    let home = world
-        .home()
-        .ok_or_else(|| Error::config("cannot find the home directory; set HOME or XDG_CACHE_HOME"))?;
+    let home = world.home().ok_or_else(|| {
+        Error::config("cannot find the home directory; set HOME or XDG_CACHE_HOME")
+    })?;
     Ok(home.join(".cache").join("vouch"))
 }
 
@@ -28,14 +28,18 @@ pub fn cache_dir(world: &dyn World) -> Result<PathBuf> {
 /// user, and is not writable by others.
 pub fn private_dir(dir: &Path) -> Result<()> {
     if let Some(parent) = dir.parent() {
-        fs::create_dir_all(parent).map_err(|e| {
-            Error::config(format!("cannot create {}: {e}", parent.display()))
-        })?;
+        fs::create_dir_all(parent)
+            .map_err(|e| Error::config(format!("cannot create {}: {e}", parent.display())))?;
     }
     match fs::DirBuilder::new().mode(0o700).create(dir) {
         Ok(()) => {}
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
-        Err(e) => return Err(Error::config(format!("cannot create {}: {e}", dir.display()))),
+        Err(e) => {
+            return Err(Error::config(format!(
+                "cannot create {}: {e}",
+                dir.display()
+            )))
+        }
     }
     let meta = fs::symlink_metadata(dir)
         .map_err(|e| Error::config(format!("cannot inspect {}: {e}", dir.display())))?;
@@ -53,7 +57,10 @@ pub fn private_dir(dir: &Path) -> Result<()> {
     }
     if meta.mode() & 0o022 != 0 {
         fs::set_permissions(dir, fs::Permissions::from_mode(0o700)).map_err(|e| {
-            Error::config(format!("{} is writable by others and cannot be fixed: {e}", dir.display()))
+            Error::config(format!(
+                "{} is writable by others and cannot be fixed: {e}",
+                dir.display()
+            ))
         })?;
     }
     Ok(())
@@ -74,7 +81,10 @@ pub fn builtin_bundle_path(world: &dyn World) -> Result<PathBuf> {
     if let Ok(meta) = fs::symlink_metadata(&path) {
         if meta.is_file() && meta.len() == RDS_CA_BUNDLE.len() as u64 {
             if let Ok(dmeta) = fs::symlink_metadata(&dir) {
-                if dmeta.is_dir() && dmeta.uid() == nix::unistd::geteuid().as_raw() && dmeta.mode() & 0o022 == 0 {
+                if dmeta.is_dir()
+                    && dmeta.uid() == nix::unistd::geteuid().as_raw()
+                    && dmeta.mode() & 0o022 == 0
+                {
                     return Ok(path);
                 }
             }
@@ -95,7 +105,10 @@ pub fn builtin_bundle_path(world: &dyn World) -> Result<PathBuf> {
     };
     write().map_err(|e| {
         let _ = fs::remove_file(&tmp);
-        Error::config(format!("cannot write the RDS CA bundle to {}: {e}", path.display()))
+        Error::config(format!(
+            "cannot write the RDS CA bundle to {}: {e}",
+            path.display()
+        ))
     })?;
     Ok(path)
 }
@@ -103,16 +116,16 @@ pub fn builtin_bundle_path(world: &dyn World) -> Result<PathBuf> {
 /// Check a user-supplied bundle: an existing readable file holding at least
 /// one PEM certificate. Returns its absolute path.
 pub fn user_bundle(path: &Path) -> Result<PathBuf> {
-    let text = fs::read_to_string(path).map_err(|e| {
-        Error::config(format!("--ca-bundle {}: {e}", path.display()))
-    })?;
+    let text = fs::read_to_string(path)
+        .map_err(|e| Error::config(format!("--ca-bundle {}: {e}", path.display())))?;
     if !text.contains("-----BEGIN CERTIFICATE-----") {
         return Err(Error::config(format!(
             "--ca-bundle {} holds no PEM certificate (-----BEGIN CERTIFICATE-----)",
             path.display()
         )));
     }
-    fs::canonicalize(path).map_err(|e| Error::config(format!("--ca-bundle {}: {e}", path.display())))
+    fs::canonicalize(path)
+        .map_err(|e| Error::config(format!("--ca-bundle {}: {e}", path.display())))
 }
 
 #[cfg(test)]

@@ -108,10 +108,27 @@ mod tests {
 
     #[test]
     fn exec_takes_the_client_after_double_dash() {
-        let cli = Cli::try_parse_from(["vouch", "exec", "--region", "eu-west-1", "--", "psql", "-h", "x", "--region", "y"]).unwrap();
-        let Command::Exec(e) = cli.command else { panic!() };
+        let cli = Cli::try_parse_from([
+            "vouch",
+            "exec",
+            "--region",
+            "eu-west-1",
+            "--",
+            "psql",
+            "-h",
+            "x",
+            "--region",
+            "y",
+        ])
+        .unwrap();
+        let Command::Exec(e) = cli.command else {
+            panic!()
+        };
         assert_eq!(e.aws.region.as_deref(), Some("eu-west-1"));
-        assert_eq!(e.command, ["psql", "-h", "x", "--region", "y"].map(OsString::from));
+        assert_eq!(
+            e.command,
+            ["psql", "-h", "x", "--region", "y"].map(OsString::from)
+        );
     }
 
     #[test]

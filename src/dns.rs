@@ -26,4 +26,3 @@ pub fn canonical_name(host: &str) -> Option<String> {
     }
     None
 }
-

@@ -255,22 +255,98 @@ mod tests {
     #[test]
     fn recognises_endpoint_kinds() {
         let cases: &[(&str, RdsKind, &str, &str, Partition)] = &[
-            ("mydb.abc123xyz.us-east-1.rds.amazonaws.com", Instance, "mydb", "us-east-1", Aws),
-            ("mydb.cluster-abc123.us-east-1.rds.amazonaws.com", ClusterWriter, "mydb", "us-east-1", Aws),
-            ("mydb.cluster-ro-abc123.eu-west-1.rds.amazonaws.com", ClusterReader, "mydb", "eu-west-1", Aws),
-            ("rep.cluster-custom-abc123.ap-southeast-2.rds.amazonaws.com", ClusterCustom, "rep", "ap-southeast-2", Aws),
-            ("px.proxy-abc123.us-west-2.rds.amazonaws.com", Proxy, "px", "us-west-2", Aws),
-            ("ro.endpoint.proxy-abc123.us-west-2.rds.amazonaws.com", ProxyEndpoint, "ro", "us-west-2", Aws),
-            ("lim.shardgrp-abc123.us-east-2.rds.amazonaws.com", ShardGroup, "lim", "us-east-2", Aws),
-            ("db.abc.cn-north-1.rds.amazonaws.com.cn", Instance, "db", "cn-north-1", AwsCn),
-            ("db.cluster-abc.cn-northwest-1.rds.amazonaws.com.cn", ClusterWriter, "db", "cn-northwest-1", AwsCn),
-            ("db.abc.us-gov-west-1.rds.amazonaws.com", Instance, "db", "us-gov-west-1", AwsUsGov),
-            ("db.cluster-ro-abc.us-gov-east-1.rds.amazonaws.com", ClusterReader, "db", "us-gov-east-1", AwsUsGov),
-            ("MyDB.Cluster-ABC123.US-EAST-1.RDS.AMAZONAWS.COM.", ClusterWriter, "mydb", "us-east-1", Aws),
+            (
+                "mydb.abc123xyz.us-east-1.rds.amazonaws.com",
+                Instance,
+                "mydb",
+                "us-east-1",
+                Aws,
+            ),
+            (
+                "mydb.cluster-abc123.us-east-1.rds.amazonaws.com",
+                ClusterWriter,
+                "mydb",
+                "us-east-1",
+                Aws,
+            ),
+            (
+                "mydb.cluster-ro-abc123.eu-west-1.rds.amazonaws.com",
+                ClusterReader,
+                "mydb",
+                "eu-west-1",
+                Aws,
+            ),
+            (
+                "rep.cluster-custom-abc123.ap-southeast-2.rds.amazonaws.com",
+                ClusterCustom,
+                "rep",
+                "ap-southeast-2",
+                Aws,
+            ),
+            (
+                "px.proxy-abc123.us-west-2.rds.amazonaws.com",
+                Proxy,
+                "px",
+                "us-west-2",
+                Aws,
+            ),
+            (
+                "ro.endpoint.proxy-abc123.us-west-2.rds.amazonaws.com",
+                ProxyEndpoint,
+                "ro",
+                "us-west-2",
+                Aws,
+            ),
+            (
+                "lim.shardgrp-abc123.us-east-2.rds.amazonaws.com",
+                ShardGroup,
+                "lim",
+                "us-east-2",
+                Aws,
+            ),
+            (
+                "db.abc.cn-north-1.rds.amazonaws.com.cn",
+                Instance,
+                "db",
+                "cn-north-1",
+                AwsCn,
+            ),
+            (
+                "db.cluster-abc.cn-northwest-1.rds.amazonaws.com.cn",
+                ClusterWriter,
+                "db",
+                "cn-northwest-1",
+                AwsCn,
+            ),
+            (
+                "db.abc.us-gov-west-1.rds.amazonaws.com",
+                Instance,
+                "db",
+                "us-gov-west-1",
+                AwsUsGov,
+            ),
+            (
+                "db.cluster-ro-abc.us-gov-east-1.rds.amazonaws.com",
+                ClusterReader,
+                "db",
+                "us-gov-east-1",
+                AwsUsGov,
+            ),
+            (
+                "MyDB.Cluster-ABC123.US-EAST-1.RDS.AMAZONAWS.COM.",
+                ClusterWriter,
+                "mydb",
+                "us-east-1",
+                Aws,
+            ),
         ];
         for (host, kind, name, region, partition) in cases {
             let e = parse_rds_host(host).unwrap_or_else(|| panic!("{host} not recognised"));
-            assert_eq!((e.kind, e.name.as_str(), e.region.as_str(), e.partition), (*kind, *name, *region, *partition), "{host}");
+            assert_eq!(
+                (e.kind, e.name.as_str(), e.region.as_str(), e.partition),
+                (*kind, *name, *region, *partition),
+                "{host}"
+            );
             assert_eq!(e.host, normalize_host(host));
         }
     }
@@ -285,8 +361,8 @@ mod tests {
             "us-east-1.rds.amazonaws.com",
             "abc.us-east-1.rds.amazonaws.com",
             "db.abc.notaregion.rds.amazonaws.com",
-            "db.abc.cn-north-1.rds.amazonaws.com",    // China region, commercial suffix
-            "db.abc.us-east-1.rds.amazonaws.com.cn",  // commercial region, China suffix
+            "db.abc.cn-north-1.rds.amazonaws.com", // China region, commercial suffix
+            "db.abc.us-east-1.rds.amazonaws.com.cn", // commercial region, China suffix
             "db.cluster-.us-east-1.rds.amazonaws.com", // empty id
             "a.b.c.us-east-1.rds.amazonaws.com",
             "db..us-east-1.rds.amazonaws.com",
@@ -306,24 +382,40 @@ mod tests {
             "AWS_DEFAULT_REGION" => Some("sa-east-1".to_string()),
             _ => None,
         };
-        let env_default = |v: &'static str| (v == "AWS_DEFAULT_REGION").then(|| "sa-east-1".to_string());
+        let env_default =
+            |v: &'static str| (v == "AWS_DEFAULT_REGION").then(|| "sa-east-1".to_string());
         let env_none = |_: &'static str| None;
         let profile = || Some("ca-central-1".to_string());
         let no_profile = || None;
 
         let c = choose_region(Some("eu-west-1"), Some(&host), &env_both, &profile).unwrap();
-        assert_eq!((c.region.as_str(), c.source, c.warning), ("eu-west-1", RegionSource::Flag, None));
+        assert_eq!(
+            (c.region.as_str(), c.source, c.warning),
+            ("eu-west-1", RegionSource::Flag, None)
+        );
         let c = choose_region(Some("us-east-1"), Some(&host), &env_both, &profile).unwrap();
         assert_eq!(c.region, "us-east-1");
         assert!(c.warning.unwrap().contains("contradicts"));
         let c = choose_region(None, Some(&host), &env_both, &profile).unwrap();
-        assert_eq!((c.region.as_str(), c.source), ("eu-west-1", RegionSource::Host));
+        assert_eq!(
+            (c.region.as_str(), c.source),
+            ("eu-west-1", RegionSource::Host)
+        );
         let c = choose_region(None, None, &env_both, &profile).unwrap();
-        assert_eq!((c.region.as_str(), c.source), ("ap-south-1", RegionSource::Env("AWS_REGION")));
+        assert_eq!(
+            (c.region.as_str(), c.source),
+            ("ap-south-1", RegionSource::Env("AWS_REGION"))
+        );
         let c = choose_region(None, None, &env_default, &profile).unwrap();
-        assert_eq!((c.region.as_str(), c.source), ("sa-east-1", RegionSource::Env("AWS_DEFAULT_REGION")));
+        assert_eq!(
+            (c.region.as_str(), c.source),
+            ("sa-east-1", RegionSource::Env("AWS_DEFAULT_REGION"))
+        );
         let c = choose_region(None, None, &env_none, &profile).unwrap();
-        assert_eq!((c.region.as_str(), c.source), ("ca-central-1", RegionSource::Profile));
+        assert_eq!(
+            (c.region.as_str(), c.source),
+            ("ca-central-1", RegionSource::Profile)
+        );
         let e = choose_region(None, None, &env_none, &no_profile).unwrap_err();
         assert!(e.message.contains("--region"));
         assert!(choose_region(Some("us_east_1"), None, &env_none, &no_profile).is_err());
@@ -331,10 +423,25 @@ mod tests {
 
     #[test]
     fn region_names() {
-        for r in ["us-east-1", "us-gov-west-1", "cn-northwest-1", "ap-southeast-5", "eu-central-2", "us-isob-east-1"] {
+        for r in [
+            "us-east-1",
+            "us-gov-west-1",
+            "cn-northwest-1",
+            "ap-southeast-5",
+            "eu-central-2",
+            "us-isob-east-1",
+        ] {
             assert!(is_region(r), "{r}");
         }
-        for r in ["", "us", "us-east", "US-EAST-1", "us-east-x", "us--1", "useast-1-a-b-1"] {
+        for r in [
+            "",
+            "us",
+            "us-east",
+            "US-EAST-1",
+            "us-east-x",
+            "us--1",
+            "useast-1-a-b-1",
+        ] {
             assert!(!is_region(r), "{r}");
         }
     }

@@ -28,7 +28,10 @@ pub fn find_program(program: &OsStr, path: Option<&OsStr>, self_exe: &Path) -> R
     if program.as_bytes().contains(&b'/') {
         let p = PathBuf::from(program);
         if !p.is_file() {
-            return Err(Error::new(ExitCode::ClientNotFound, format!("{shown}: no such file")));
+            return Err(Error::new(
+                ExitCode::ClientNotFound,
+                format!("{shown}: no such file"),
+            ));
         }
         if same_file(&p, self_exe) {
             return Err(Error::general(format!(
@@ -55,7 +58,9 @@ pub fn find_program(program: &OsStr, path: Option<&OsStr>, self_exe: &Path) -> R
     };
     Err(Error::new(
         ExitCode::ClientNotFound,
-        format!("{shown}: command not found on PATH{why}; install the client or give its full path"),
+        format!(
+            "{shown}: command not found on PATH{why}; install the client or give its full path"
+        ),
     ))
 }
 
@@ -68,7 +73,11 @@ fn cstring(s: &OsStr) -> Result<CString> {
 pub fn exec(plan: &ExecPlan) -> Error {
     let run = || -> Result<std::convert::Infallible> {
         let path = cstring(plan.program.as_os_str())?;
-        let argv = plan.argv.iter().map(|a| cstring(a)).collect::<Result<Vec<_>>>()?;
+        let argv = plan
+            .argv
+            .iter()
+            .map(|a| cstring(a))
+            .collect::<Result<Vec<_>>>()?;
         let env = plan
             .child_env(std::env::vars_os())
             .into_iter()
@@ -120,7 +129,10 @@ mod tests {
         std::fs::hard_link(&me, a.join("psql")).unwrap();
         let real = exe(&b, "psql");
         let path = std::env::join_paths([&a, &b]).unwrap();
-        assert_eq!(find_program(OsStr::new("psql"), Some(&path), &me).unwrap(), real);
+        assert_eq!(
+            find_program(OsStr::new("psql"), Some(&path), &me).unwrap(),
+            real
+        );
         std::fs::remove_file(&real).unwrap();
         let e = find_program(OsStr::new("psql"), Some(&path), &me).unwrap_err();
         assert_eq!(e.code, ExitCode::ClientNotFound);
@@ -130,10 +142,16 @@ mod tests {
     #[test]
     fn missing_program_is_127() {
         let d = tempfile::tempdir().unwrap();
-        let e = find_program(OsStr::new("psql"), Some(d.path().as_os_str()), Path::new("/nonexistent")).unwrap_err();
+        let e = find_program(
+            OsStr::new("psql"),
+            Some(d.path().as_os_str()),
+            Path::new("/nonexistent"),
+        )
+        .unwrap_err();
         assert_eq!(e.code, ExitCode::ClientNotFound);
         assert!(e.message.starts_with("psql: command not found"), "{e}");
-        let e = find_program(OsStr::new("./nope/psql"), None, Path::new("/nonexistent")).unwrap_err();
+        let e =
+            find_program(OsStr::new("./nope/psql"), None, Path::new("/nonexistent")).unwrap_err();
         assert_eq!(e.code, ExitCode::ClientNotFound);
     }
 }

@@ -3,17 +3,17 @@
 //! signing, the exec plan) lives in small modules; effects (files, env,
 //! credential sources, execve) stay at the edges.
 
-pub mod error;
-pub mod world;
-pub mod token;
-pub mod endpoint;
-pub mod target;
-pub mod dns;
-pub mod tls;
-pub mod libpq;
-pub mod credentials;
+pub mod app;
 pub mod ca;
 pub mod cli;
-pub mod plan;
+pub mod credentials;
+pub mod dns;
+pub mod endpoint;
+pub mod error;
 pub mod exec;
-pub mod app;
+pub mod libpq;
+pub mod plan;
+pub mod target;
+pub mod tls;
+pub mod token;
+pub mod world;

@@ -68,17 +68,37 @@ mod tests {
             program: "/usr/bin/psql".into(),
             argv: vec!["psql".into()],
             set: vec![
-                EnvSet { name: "PGPASSWORD", value: "tok".into(), secret: true },
-                EnvSet { name: "PGSSLMODE", value: "verify-full".into(), secret: false },
+                EnvSet {
+                    name: "PGPASSWORD",
+                    value: "tok".into(),
+                    secret: true,
+                },
+                EnvSet {
+                    name: "PGSSLMODE",
+                    value: "verify-full".into(),
+                    secret: false,
+                },
             ],
             unset: vec!["PGPASSFILE"],
         };
-        let parent = [("PGPASSWORD", "old"), ("HOME", "/h"), ("PGPASSFILE", "/p"), ("PGSSLMODE", "prefer")]
-            .map(|(k, v)| (OsString::from(k), OsString::from(v)));
+        let parent = [
+            ("PGPASSWORD", "old"),
+            ("HOME", "/h"),
+            ("PGPASSFILE", "/p"),
+            ("PGSSLMODE", "prefer"),
+        ]
+        .map(|(k, v)| (OsString::from(k), OsString::from(v)));
         let env = plan.child_env(parent);
-        let want = [("HOME", "/h"), ("PGPASSWORD", "tok"), ("PGSSLMODE", "verify-full")]
-            .map(|(k, v)| (OsString::from(k), OsString::from(v)));
+        let want = [
+            ("HOME", "/h"),
+            ("PGPASSWORD", "tok"),
+            ("PGSSLMODE", "verify-full"),
+        ]
+        .map(|(k, v)| (OsString::from(k), OsString::from(v)));
         assert_eq!(env, want);
-        assert!(!format!("{plan:?}").contains("tok\""), "secret in Debug: {plan:?}");
+        assert!(
+            !format!("{plan:?}").contains("tok\""),
+            "secret in Debug: {plan:?}"
+        );
     }
 }

@@ -49,7 +49,10 @@ pub fn parse_iam_host(spec: &str, default_port: u16) -> Result<(String, u16)> {
         ))
     };
     let (host, port) = match spec.rsplit_once(':') {
-        Some((h, p)) => (h, p.parse::<u16>().ok().filter(|p| *p != 0).ok_or_else(bad)?),
+        Some((h, p)) => (
+            h,
+            p.parse::<u16>().ok().filter(|p| *p != 0).ok_or_else(bad)?,
+        ),
         None => (spec, default_port),
     };
     let host = host.strip_suffix('.').unwrap_or(host);
@@ -115,7 +118,10 @@ pub fn signing_target(
         )));
     }
     if let Some(canonical) = lookup_cname(host) {
-        let canonical = canonical.strip_suffix('.').unwrap_or(&canonical).to_string();
+        let canonical = canonical
+            .strip_suffix('.')
+            .unwrap_or(&canonical)
+            .to_string();
         if let Some(endpoint) = parse_rds_host(&canonical) {
             return Ok(SigningTarget {
                 host: endpoint.host.clone(),
@@ -144,7 +150,13 @@ mod tests {
 
     #[test]
     fn rds_names_are_signed_as_given() {
-        let t = signing_target(Some("MyDB.cluster-abc123.us-east-1.rds.amazonaws.com."), 6543, None, &no_cname).unwrap();
+        let t = signing_target(
+            Some("MyDB.cluster-abc123.us-east-1.rds.amazonaws.com."),
+            6543,
+            None,
+            &no_cname,
+        )
+        .unwrap();
         assert_eq!(t.host, "MyDB.cluster-abc123.us-east-1.rds.amazonaws.com");
         assert_eq!(t.port, 6543);
         assert_eq!(t.via, Via::Direct);
@@ -157,7 +169,12 @@ mod tests {
         let lookup = |h: &str| (h == "db.example.com").then(|| format!("{RDS}."));
         let t = signing_target(Some("db.example.com"), 5432, None, &lookup).unwrap();
         assert_eq!(t.host, RDS);
-        assert_eq!(t.via, Via::Cname { alias: "db.example.com".into() });
+        assert_eq!(
+            t.via,
+            Via::Cname {
+                alias: "db.example.com".into()
+            }
+        );
         assert!(t.connects_elsewhere());
         let e = signing_target(Some("other.example.com"), 5432, None, &lookup).unwrap_err();
         assert!(e.message.contains("--iam-host"), "{e}");
@@ -168,11 +185,23 @@ mod tests {
     #[test]
     fn local_and_ip_hosts_need_iam_host() {
         let never = |h: &str| -> Option<String> { panic!("no DNS lookup expected for {h}") };
-        for h in ["localhost", "LOCALHOST.", "127.0.0.1", "::1", "[::1]", "10.1.2.3"] {
+        for h in [
+            "localhost",
+            "LOCALHOST.",
+            "127.0.0.1",
+            "::1",
+            "[::1]",
+            "10.1.2.3",
+        ] {
             let e = signing_target(Some(h), 5432, None, &never).unwrap_err();
             assert!(e.message.contains("--iam-host"), "{h}: {e}");
         }
-        for h in [None, Some(""), Some("/var/run/postgresql"), Some("@abstract")] {
+        for h in [
+            None,
+            Some(""),
+            Some("/var/run/postgresql"),
+            Some("@abstract"),
+        ] {
             let e = signing_target(h, 5432, None, &never).unwrap_err();
             assert!(e.message.contains("--iam-host"), "{h:?}: {e}");
         }
@@ -182,16 +211,36 @@ mod tests {
     fn iam_host_wins() {
         let iam = parse_iam_host(&format!("{RDS}:5432"), 5432).unwrap();
         let t = signing_target(Some("127.0.0.1"), 15432, Some(iam), &no_cname).unwrap();
-        assert_eq!((t.host.as_str(), t.port, t.via.clone()), (RDS, 5432, Via::IamHost));
+        assert_eq!(
+            (t.host.as_str(), t.port, t.via.clone()),
+            (RDS, 5432, Via::IamHost)
+        );
         assert!(t.connects_elsewhere());
     }
 
     #[test]
     fn iam_host_spec() {
         assert_eq!(parse_iam_host(RDS, 5432).unwrap(), (RDS.into(), 5432));
-        assert_eq!(parse_iam_host(&format!("{RDS}:3307"), 3306).unwrap(), (RDS.into(), 3307));
-        assert_eq!(parse_iam_host(&format!("{RDS}."), 5432).unwrap(), (RDS.into(), 5432));
-        for bad in ["", ":5432", "host:", "host:0", "host:70000", "host:abc", "a b:1", "a..b", "[::1]:5432", "h/x"] {
+        assert_eq!(
+            parse_iam_host(&format!("{RDS}:3307"), 3306).unwrap(),
+            (RDS.into(), 3307)
+        );
+        assert_eq!(
+            parse_iam_host(&format!("{RDS}."), 5432).unwrap(),
+            (RDS.into(), 5432)
+        );
+        for bad in [
+            "",
+            ":5432",
+            "host:",
+            "host:0",
+            "host:70000",
+            "host:abc",
+            "a b:1",
+            "a..b",
+            "[::1]:5432",
+            "h/x",
+        ] {
             assert!(parse_iam_host(bad, 5432).is_err(), "{bad}");
         }
     }

@@ -39,26 +39,30 @@ pub fn pg_tls(
                 "require" => {
                     tls.warnings.push(format!(
                         "sslmode=require (from {}) encrypts but does not check the server's certificate; use verify-full to keep the token from an impostor",
-                        describe_source(s)
+                        s.source
                     ));
                     m.to_string()
                 }
                 "disable" | "allow" | "prefer" => {
                     return Err(Error::config(format!(
                         "sslmode={m} (from {}) may connect without TLS, and RDS accepts IAM tokens only over TLS; remove it or use sslmode=verify-full",
-                        describe_source(s)
+                        s.source
                     )))
                 }
                 other => {
                     return Err(Error::config(format!(
                         "sslmode={other:?} (from {}) is not a libpq sslmode; use verify-full, verify-ca or require",
-                        describe_source(s)
+                        s.source
                     )))
                 }
             }
         }
         None => {
-            let m = if connects_elsewhere { "verify-ca" } else { "verify-full" };
+            let m = if connects_elsewhere {
+                "verify-ca"
+            } else {
+                "verify-full"
+            };
             tls.set.push(("PGSSLMODE", m.to_string()));
             m.to_string()
         }
@@ -70,39 +74,50 @@ pub fn pg_tls(
     Ok(tls)
 }
 
-fn describe_source(s: &Setting) -> String {
-    use crate::libpq::Source;
-    match &s.source {
-        Source::Args => "the client's arguments".to_string(),
-        Source::Service { name, file } => format!("service {name:?} in {}", file.display()),
-        Source::Env(v) => (*v).to_string(),
-        Source::Default => "libpq's default".to_string(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::libpq::Source;
 
     fn set(v: &str, source: Source) -> Setting {
-        Setting { value: v.into(), source }
+        Setting {
+            value: v.into(),
+            source,
+        }
     }
     const CA: &str = "/cache/rds-ca.pem";
 
     #[test]
     fn defaults_verify_full_or_ca() {
         let t = pg_tls(None, None, false, CA).unwrap();
-        assert_eq!(t.set, vec![("PGSSLMODE", "verify-full".into()), ("PGSSLROOTCERT", CA.into())]);
+        assert_eq!(
+            t.set,
+            vec![
+                ("PGSSLMODE", "verify-full".into()),
+                ("PGSSLROOTCERT", CA.into())
+            ]
+        );
         let t = pg_tls(None, None, true, CA).unwrap();
-        assert_eq!(t.set, vec![("PGSSLMODE", "verify-ca".into()), ("PGSSLROOTCERT", CA.into())]);
+        assert_eq!(
+            t.set,
+            vec![
+                ("PGSSLMODE", "verify-ca".into()),
+                ("PGSSLROOTCERT", CA.into())
+            ]
+        );
         assert!(t.warnings.is_empty());
     }
 
     #[test]
     fn users_choices_are_kept() {
         let root = set("/my/root.pem", Source::Args);
-        let t = pg_tls(Some(&set("verify-ca", Source::Env("PGSSLMODE"))), Some(&root), false, CA).unwrap();
+        let t = pg_tls(
+            Some(&set("verify-ca", Source::Env("PGSSLMODE"))),
+            Some(&root),
+            false,
+            CA,
+        )
+        .unwrap();
         assert!(t.set.is_empty());
         assert_eq!(t.mode, "verify-ca");
         let t = pg_tls(Some(&set("verify-full", Source::Args)), None, true, CA).unwrap();

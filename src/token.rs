@@ -2,23 +2,23 @@
 //! `GET https://HOST:PORT/?Action=connect&DBUser=USER` for the `rds-db`
 //! service, valid 900 s, written without its scheme.
 //!
-//! Signing is pure (credentials, time and request in; token out) and uses
-//! `aws-sigv4`. The token text matches botocore's `generate_db_auth_token`
-//! byte for byte: the host is signed lowercased but written as given, the
-//! user name is percent-encoded (RFC 3986) before it enters the URL, and the
-//! query is assembled in botocore's order with the security token before
-//! the signature.
+//! Signing is pure (credentials, time and request in; token out). The
+//! request has one fixed shape, so its canonical form is written directly;
+//! the key derivation and the signature are `aws-sigv4`'s own
+//! (`generate_signing_key`, `calculate_signature`). The token text matches
+//! botocore's `generate_db_auth_token` byte for byte: the host is signed
+//! lowercased (and without `:443`, the https default) but written as given,
+//! the user name is percent-encoded (RFC 3986), the query is in botocore's
+//! order with the security token before the signature, and the payload hash
+//! is that of the empty body. tests/token_botocore.rs holds this to
+//! botocore itself over generated inputs.
 
-use std::borrow::Cow;
+use std::fmt::Write as _;
 use std::time::{Duration, SystemTime};
 
-use aws_credential_types::Credentials as SdkCredentials;
-use aws_sigv4::http_request::{
-    sign, SignableBody, SignableRequest, SignatureLocation, SigningSettings,
-};
-use aws_sigv4::sign::v4;
-use aws_smithy_runtime_api::client::identity::Identity;
+use aws_sigv4::sign::v4::{calculate_signature, generate_signing_key};
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
 
@@ -32,8 +32,14 @@ const RFC3986: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'.')
     .remove(b'~');
 
-fn encode(s: &str) -> Cow<'_, str> {
-    utf8_percent_encode(s, RFC3986).into()
+/// SHA-256 of the empty payload (a GET has no body).
+const EMPTY_PAYLOAD_SHA256: &str =
+    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+
+fn push_encoded(out: &mut String, s: &str) {
+    for part in utf8_percent_encode(s, RFC3986) {
+        out.push_str(part);
+    }
 }
 
 /// The AWS keys a token is signed with.
@@ -54,7 +60,11 @@ pub struct TokenRequest<'a> {
 }
 
 /// Sign an RDS IAM token at `time`.
-pub fn rds_token(keys: SigningKeys<'_>, req: &TokenRequest<'_>, time: SystemTime) -> Result<String> {
+pub fn rds_token(
+    keys: SigningKeys<'_>,
+    req: &TokenRequest<'_>,
+    time: SystemTime,
+) -> Result<String> {
     if req.host.is_empty() {
         return Err(Error::config("cannot sign a token for an empty host name"));
     }
@@ -64,74 +74,71 @@ pub fn rds_token(keys: SigningKeys<'_>, req: &TokenRequest<'_>, time: SystemTime
     if req.region.is_empty() {
         return Err(Error::config("cannot sign a token without a region"));
     }
-    let identity: Identity = SdkCredentials::new(
-        keys.access_key_id,
-        keys.secret_access_key,
-        keys.session_token.map(str::to_owned),
-        None,
-        "vouch",
-    )
-    .into();
-    let mut settings = SigningSettings::default();
-    settings.signature_location = SignatureLocation::QueryParams;
-    settings.expires_in = Some(TOKEN_LIFETIME);
-    let params = v4::SigningParams::builder()
-        .identity(&identity)
-        .region(req.region)
-        .name("rds-db")
-        .time(time)
-        .settings(settings)
-        .build()
-        .map_err(|e| Error::general(format!("cannot set up token signing: {e}")))?
-        .into();
-
-    let user = encode(req.user);
-    let authority = format!("{}:{}", req.host, req.port);
-    let signed_url = format!(
-        "https://{}/?Action=connect&DBUser={user}",
-        authority.to_ascii_lowercase()
-    );
-    let signable = SignableRequest::new(
-        "GET",
-        &signed_url,
-        std::iter::empty(),
-        SignableBody::Bytes(&[]),
-    )
-    .map_err(|e| Error::config(format!("cannot sign a token for host {:?}: {e}", req.host)))?;
-    let (instructions, _) = sign(signable, &params)
-        .map_err(|e| Error::general(format!("token signing failed: {e}")))?
-        .into_parts();
-
-    let param = |name: &str| {
-        instructions
-            .params()
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, v)| v.as_ref())
-            .unwrap_or_default()
+    let now = time::OffsetDateTime::from(time);
+    let (date, amz_date) = {
+        let (y, m, d) = (now.year(), u8::from(now.month()), now.day());
+        let (hh, mm, ss) = (now.hour(), now.minute(), now.second());
+        (
+            format!("{y:04}{m:02}{d:02}"),
+            format!("{y:04}{m:02}{d:02}T{hh:02}{mm:02}{ss:02}Z"),
+        )
     };
-    let mut token = String::with_capacity(512 + keys.session_token.map_or(0, |t| t.len() * 3 / 2));
-    token.push_str(&authority);
-    token.push_str("/?Action=connect&DBUser=");
-    token.push_str(&user);
-    for name in [
-        "X-Amz-Algorithm",
-        "X-Amz-Credential",
-        "X-Amz-Date",
-        "X-Amz-Expires",
-        "X-Amz-SignedHeaders",
-        "X-Amz-Security-Token",
-        "X-Amz-Signature",
-    ] {
-        if name == "X-Amz-Security-Token" && keys.session_token.is_none() {
-            continue;
-        }
-        token.push('&');
-        token.push_str(name);
-        token.push('=');
-        token.push_str(&encode(param(name)));
+
+    // The query parameters up to the security token, in canonical (sorted)
+    // order, which is also the token's order.
+    let token_len = keys.session_token.map_or(0, |t| t.len() * 3 / 2);
+    let mut query = String::with_capacity(320 + req.user.len() * 3 + token_len);
+    query.push_str("Action=connect&DBUser=");
+    push_encoded(&mut query, req.user);
+    query.push_str("&X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=");
+    push_encoded(&mut query, keys.access_key_id);
+    let _ = write!(query, "%2F{date}%2F");
+    push_encoded(&mut query, req.region);
+    let _ = write!(
+        query,
+        "%2Frds-db%2Faws4_request&X-Amz-Date={amz_date}&X-Amz-Expires={}",
+        TOKEN_LIFETIME.as_secs()
+    );
+    let mut security = String::with_capacity(token_len + 24);
+    if let Some(t) = keys.session_token {
+        security.push_str("&X-Amz-Security-Token=");
+        push_encoded(&mut security, t);
     }
+
+    let host = req.host.to_ascii_lowercase();
+    let signed_host = if req.port == 443 {
+        host
+    } else {
+        format!("{host}:{}", req.port)
+    };
+    let canonical_request = format!(
+        "GET\n/\n{query}{security}&X-Amz-SignedHeaders=host\nhost:{signed_host}\n\nhost\n{EMPTY_PAYLOAD_SHA256}"
+    );
+    let string_to_sign = format!(
+        "AWS4-HMAC-SHA256\n{amz_date}\n{date}/{}/rds-db/aws4_request\n{}",
+        req.region,
+        hex(&Sha256::digest(canonical_request.as_bytes()))
+    );
+    let key = generate_signing_key(keys.secret_access_key, time, req.region, "rds-db");
+    let signature = calculate_signature(key, string_to_sign.as_bytes());
+
+    let mut token = String::with_capacity(req.host.len() + 8 + query.len() + security.len() + 110);
+    let _ = write!(
+        token,
+        "{}:{}/?{query}&X-Amz-SignedHeaders=host{security}&X-Amz-Signature={signature}",
+        req.host, req.port
+    );
     Ok(token)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(DIGITS[(b >> 4) as usize] as char);
+        s.push(DIGITS[(b & 15) as usize] as char);
+    }
+    s
 }
 
 #[cfg(test)]
@@ -170,7 +177,12 @@ mod tests {
 
     #[test]
     fn session_token_vector() {
-        let t = rds_token(keys(Some("IQoJb3JpZ2luX2VjEXAMPLE/token+with=chars")), &req(), t0()).unwrap();
+        let t = rds_token(
+            keys(Some("IQoJb3JpZ2luX2VjEXAMPLE/token+with=chars")),
+            &req(),
+            t0(),
+        )
+        .unwrap();
         assert_eq!(t, "mydb.cluster-abc123.us-east-1.rds.amazonaws.com:5432/?Action=connect&DBUser=mydbuser&X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIDEXAMPLE%2F20240115%2Fus-east-1%2Frds-db%2Faws4_request&X-Amz-Date=20240115T120000Z&X-Amz-Expires=900&X-Amz-SignedHeaders=host&X-Amz-Security-Token=IQoJb3JpZ2luX2VjEXAMPLE%2Ftoken%2Bwith%3Dchars&X-Amz-Signature=19a7d4382e6046b4d85ed58ce3a1ecb65ab6913f12bcc183237287ad82b1551e");
     }
 
@@ -187,7 +199,10 @@ mod tests {
         for r in [
             TokenRequest { host: "", ..req() },
             TokenRequest { user: "", ..req() },
-            TokenRequest { region: "", ..req() },
+            TokenRequest {
+                region: "",
+                ..req()
+            },
         ] {
             assert!(rds_token(keys(None), &r, t0()).is_err());
         }

@@ -34,12 +34,23 @@ impl Env {
             std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
         }
         let vars = vec![
-            ("PATH".to_string(), format!("{}:/usr/bin:/bin", bin.display())),
+            (
+                "PATH".to_string(),
+                format!("{}:/usr/bin:/bin", bin.display()),
+            ),
             ("HOME".to_string(), dir.path().display().to_string()),
-            ("AWS_CONFIG_FILE".to_string(), dir.path().join("aws-config").display().to_string()),
-            ("AWS_SHARED_CREDENTIALS_FILE".to_string(), dir.path().join("aws-credentials").display().to_string()),
+            (
+                "AWS_CONFIG_FILE".to_string(),
+                dir.path().join("aws-config").display().to_string(),
+            ),
+            (
+                "AWS_SHARED_CREDENTIALS_FILE".to_string(),
+                dir.path().join("aws-credentials").display().to_string(),
+            ),
             ("AWS_ACCESS_KEY_ID".to_string(), AKID.to_string()),
             ("AWS_SECRET_ACCESS_KEY".to_string(), SECRET.to_string()),
+            // Never ask the EC2 instance-metadata address for credentials.
+            ("AWS_EC2_METADATA_DISABLED".to_string(), "true".to_string()),
         ];
         Env { dir, vars }
     }
@@ -86,10 +97,18 @@ fn env_value(record: &str, name: &str) -> Option<String> {
 #[test]
 fn client_gets_token_and_tls_in_env_argv_unchanged() {
     let env = Env::new().set("PGPASSWORD", "stale-password");
-    let out = env.vouch(&["exec", "--", "psql", "-h", RDS, "-U", "app", "-d", "app", "-c", "select 1"]);
+    let out = env.vouch(&[
+        "exec", "--", "psql", "-h", RDS, "-U", "app", "-d", "app", "-c", "select 1",
+    ]);
     assert!(out.status.success(), "{}", stderr(&out));
     let rec = env.record().expect("client ran");
-    assert!(rec.starts_with(&format!("argv: [{}/bin/psql] [-h] [{RDS}] [-U] [app] [-d] [app] [-c] [select 1]\n", env.path().display())), "{rec}");
+    assert!(
+        rec.starts_with(&format!(
+            "argv: [{}/bin/psql] [-h] [{RDS}] [-U] [app] [-d] [app] [-c] [select 1]\n",
+            env.path().display()
+        )),
+        "{rec}"
+    );
     let token = env_value(&rec, "PGPASSWORD").unwrap();
     assert!(token.starts_with(&format!("{RDS}:5432/?Action=connect&DBUser=app&X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential={AKID}%2F")), "{token}");
     assert!(token.contains("%2Fus-east-1%2Frds-db%2Faws4_request&"));
@@ -97,7 +116,10 @@ fn client_gets_token_and_tls_in_env_argv_unchanged() {
     let root = env_value(&rec, "PGSSLROOTCERT").unwrap();
     let pem = std::fs::read_to_string(&root).unwrap();
     assert!(pem.contains("BEGIN CERTIFICATE"));
-    assert!(root.starts_with(&env.path().join(".cache/vouch").display().to_string()), "{root}");
+    assert!(
+        root.starts_with(&env.path().join(".cache/vouch").display().to_string()),
+        "{root}"
+    );
 }
 
 #[test]
@@ -110,10 +132,24 @@ fn exit_status_passes_through() {
 #[test]
 fn iam_host_means_verify_ca_and_signs_for_the_endpoint() {
     let env = Env::new();
-    let out = env.vouch(&["exec", "--iam-host", &format!("{RDS}:5432"), "--", "psql", "-h", "127.0.0.1", "-p", "15432", "-U", "app"]);
+    let out = env.vouch(&[
+        "exec",
+        "--iam-host",
+        &format!("{RDS}:5432"),
+        "--",
+        "psql",
+        "-h",
+        "127.0.0.1",
+        "-p",
+        "15432",
+        "-U",
+        "app",
+    ]);
     assert!(out.status.success(), "{}", stderr(&out));
     let rec = env.record().unwrap();
-    assert!(env_value(&rec, "PGPASSWORD").unwrap().starts_with(&format!("{RDS}:5432/?")));
+    assert!(env_value(&rec, "PGPASSWORD")
+        .unwrap()
+        .starts_with(&format!("{RDS}:5432/?")));
     assert_eq!(env_value(&rec, "PGSSLMODE").as_deref(), Some("verify-ca"));
 }
 
@@ -121,24 +157,68 @@ fn iam_host_means_verify_ca_and_signs_for_the_endpoint() {
 fn users_tls_choice_and_ca_bundle() {
     let env = Env::new().set("PGSSLMODE", "verify-ca");
     let ca = env.path().join("my-ca.pem");
-    std::fs::write(&ca, "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n").unwrap();
-    let out = env.vouch(&["exec", "--ca-bundle", ca.to_str().unwrap(), "--", "psql", "-h", RDS, "-U", "app"]);
+    std::fs::write(
+        &ca,
+        "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
+    )
+    .unwrap();
+    let out = env.vouch(&[
+        "exec",
+        "--ca-bundle",
+        ca.to_str().unwrap(),
+        "--",
+        "psql",
+        "-h",
+        RDS,
+        "-U",
+        "app",
+    ]);
     assert!(out.status.success(), "{}", stderr(&out));
     let rec = env.record().unwrap();
     assert_eq!(env_value(&rec, "PGSSLMODE").as_deref(), Some("verify-ca"));
-    assert_eq!(env_value(&rec, "PGSSLROOTCERT").map(PathBuf::from), Some(std::fs::canonicalize(&ca).unwrap()));
+    assert_eq!(
+        env_value(&rec, "PGSSLROOTCERT").map(PathBuf::from),
+        Some(std::fs::canonicalize(&ca).unwrap())
+    );
 }
 
 #[test]
 fn plaintext_sslmodes_are_refused_and_nothing_runs() {
     for (args, env) in [
-        (vec!["exec", "--", "psql", "-h", RDS, "-U", "app", "sslmode=disable"], Env::new()),
-        (vec!["exec", "--", "psql", "-h", RDS, "-U", "app"], Env::new().set("PGSSLMODE", "prefer")),
-        (vec!["exec", "--", "psql", "postgresql://app@h.abc.us-east-1.rds.amazonaws.com/db?sslmode=allow"], Env::new()),
+        (
+            vec![
+                "exec",
+                "--",
+                "psql",
+                "-h",
+                RDS,
+                "-U",
+                "app",
+                "sslmode=disable",
+            ],
+            Env::new(),
+        ),
+        (
+            vec!["exec", "--", "psql", "-h", RDS, "-U", "app"],
+            Env::new().set("PGSSLMODE", "prefer"),
+        ),
+        (
+            vec![
+                "exec",
+                "--",
+                "psql",
+                "postgresql://app@h.abc.us-east-1.rds.amazonaws.com/db?sslmode=allow",
+            ],
+            Env::new(),
+        ),
     ] {
         let out = env.vouch(&args);
         assert_eq!(out.status.code(), Some(6), "{args:?}: {}", stderr(&out));
-        assert!(stderr(&out).starts_with("vouch: sslmode="), "{}", stderr(&out));
+        assert!(
+            stderr(&out).starts_with("vouch: sslmode="),
+            "{}",
+            stderr(&out)
+        );
         assert!(env.record().is_none(), "client must not run");
     }
 }
@@ -149,7 +229,11 @@ fn non_rds_hosts_need_iam_host() {
         let env = Env::new();
         let out = env.vouch(&["exec", "--", "psql", "-h", host, "-U", "app"]);
         assert_eq!(out.status.code(), Some(6), "{host}");
-        assert!(stderr(&out).contains("--iam-host"), "{host}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("--iam-host"),
+            "{host}: {}",
+            stderr(&out)
+        );
         assert!(env.record().is_none());
     }
     let env = Env::new();
@@ -164,7 +248,20 @@ fn unknown_client_lists_the_supported_ones() {
     let out = env.vouch(&["exec", "--", "ls", "-l"]);
     assert_eq!(out.status.code(), Some(6));
     let err = stderr(&out);
-    for name in ["psql", "pg_dump", "pg_dumpall", "pg_restore", "pgbench", "pg_isready", "createdb", "dropdb", "vacuumdb", "reindexdb", "clusterdb", "pgcli"] {
+    for name in [
+        "psql",
+        "pg_dump",
+        "pg_dumpall",
+        "pg_restore",
+        "pgbench",
+        "pg_isready",
+        "createdb",
+        "dropdb",
+        "vacuumdb",
+        "reindexdb",
+        "clusterdb",
+        "pgcli",
+    ] {
         assert!(err.contains(name), "{name} missing from: {err}");
     }
 }
@@ -174,15 +271,29 @@ fn missing_client_is_127() {
     let env = Env::new().set("PATH", "/nonexistent");
     let out = env.vouch(&["exec", "--", "psql", "-h", RDS, "-U", "app"]);
     assert_eq!(out.status.code(), Some(127));
-    assert!(stderr(&out).starts_with("vouch: psql: command not found"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).starts_with("vouch: psql: command not found"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
 fn a_password_in_the_args_is_refused_without_echoing_it() {
     let env = Env::new();
     for args in [
-        vec!["exec", "--", "psql", "postgresql://app:hunter2@mydb.abc.us-east-1.rds.amazonaws.com/app"],
-        vec!["exec", "--", "psql", "host=mydb.abc.us-east-1.rds.amazonaws.com user=app password=hunter2"],
+        vec![
+            "exec",
+            "--",
+            "psql",
+            "postgresql://app:hunter2@mydb.abc.us-east-1.rds.amazonaws.com/app",
+        ],
+        vec![
+            "exec",
+            "--",
+            "psql",
+            "host=mydb.abc.us-east-1.rds.amazonaws.com user=app password=hunter2",
+        ],
     ] {
         let out = env.vouch(&args);
         assert_eq!(out.status.code(), Some(6), "{args:?}: {}", stderr(&out));
@@ -195,7 +306,15 @@ fn a_password_in_the_args_is_refused_without_echoing_it() {
 #[test]
 fn several_hosts_are_refused() {
     let env = Env::new();
-    let out = env.vouch(&["exec", "--", "psql", "-h", &format!("{RDS},other.abc.us-east-1.rds.amazonaws.com"), "-U", "app"]);
+    let out = env.vouch(&[
+        "exec",
+        "--",
+        "psql",
+        "-h",
+        &format!("{RDS},other.abc.us-east-1.rds.amazonaws.com"),
+        "-U",
+        "app",
+    ]);
     assert_eq!(out.status.code(), Some(6), "{}", stderr(&out));
     assert!(env.record().is_none());
 }
@@ -204,8 +323,12 @@ fn several_hosts_are_refused() {
 fn credentials_problems_stop_before_the_client() {
     let cases = [
         Env::new().set("AWS_ACCESS_KEY_ID", "ASIAIOSFODNN7EXAMPLE"),
-        Env::new().set("AWS_CREDENTIAL_EXPIRATION", "2020-01-01T00:00:00Z").set("AWS_SESSION_TOKEN", "tok"),
-        Env::new().unset("AWS_ACCESS_KEY_ID").unset("AWS_SECRET_ACCESS_KEY"),
+        Env::new()
+            .set("AWS_CREDENTIAL_EXPIRATION", "2020-01-01T00:00:00Z")
+            .set("AWS_SESSION_TOKEN", "tok"),
+        Env::new()
+            .unset("AWS_ACCESS_KEY_ID")
+            .unset("AWS_SECRET_ACCESS_KEY"),
     ];
     for env in cases {
         let out = env.vouch(&["exec", "--", "psql", "-h", RDS, "-U", "app"]);
@@ -227,7 +350,18 @@ fn empty_session_token_is_ignored() {
 #[test]
 fn explain_prints_the_plan_without_secrets() {
     let env = Env::new().set("AWS_SESSION_TOKEN", "SESSIONTOKENVALUE");
-    let out = env.vouch(&["exec", "--explain", "--", "psql", "-h", RDS, "-U", "app", "-d", "app"]);
+    let out = env.vouch(&[
+        "exec",
+        "--explain",
+        "--",
+        "psql",
+        "-h",
+        RDS,
+        "-U",
+        "app",
+        "-d",
+        "app",
+    ]);
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
     for want in [
@@ -243,7 +377,10 @@ fn explain_prints_the_plan_without_secrets() {
         assert!(text.contains(want), "missing {want:?} in:\n{text}");
     }
     for secret in [SECRET, "SESSIONTOKENVALUE", AKID, "X-Amz-Signature"] {
-        assert!(!text.contains(secret) && !stderr(&out).contains(secret), "{secret} leaked");
+        assert!(
+            !text.contains(secret) && !stderr(&out).contains(secret),
+            "{secret} leaked"
+        );
     }
     assert!(env.record().is_none(), "--explain runs nothing");
 }
@@ -254,17 +391,40 @@ fn verbose_names_the_source_not_the_secret() {
     let out = env.vouch(&["exec", "-v", "--", "psql", "-h", RDS, "-U", "app"]);
     assert!(out.status.success());
     let err = stderr(&out);
-    assert!(err.contains("credentials from environment variables"), "{err}");
-    assert!(err.contains("region us-east-1 (from the endpoint's host name)"), "{err}");
-    assert!(!err.contains(SECRET) && !err.contains("X-Amz-Signature"), "{err}");
+    assert!(
+        err.contains("credentials from environment variables"),
+        "{err}"
+    );
+    assert!(
+        err.contains("region us-east-1 (from the endpoint's host name)"),
+        "{err}"
+    );
+    assert!(
+        !err.contains(SECRET) && !err.contains("X-Amz-Signature"),
+        "{err}"
+    );
 }
 
 #[test]
 fn region_flag_contradicting_the_host_warns() {
     let env = Env::new();
-    let out = env.vouch(&["exec", "--region", "eu-west-1", "--", "psql", "-h", RDS, "-U", "app"]);
+    let out = env.vouch(&[
+        "exec",
+        "--region",
+        "eu-west-1",
+        "--",
+        "psql",
+        "-h",
+        RDS,
+        "-U",
+        "app",
+    ]);
     assert!(out.status.success());
-    assert!(stderr(&out).contains("warning: --region eu-west-1 contradicts"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("warning: --region eu-west-1 contradicts"),
+        "{}",
+        stderr(&out)
+    );
     let token = env_value(&env.record().unwrap(), "PGPASSWORD").unwrap();
     assert!(token.contains("%2Feu-west-1%2Frds-db"));
 }
@@ -277,10 +437,31 @@ fn credential_rds_prints_one_token_and_one_newline() {
     let s = stdout(&out);
     assert_eq!(s.matches('\n').count(), 1);
     assert!(s.ends_with('\n'));
-    assert!(s.starts_with(&format!("{RDS}:5432/?Action=connect&DBUser=app&")), "{s}");
-    let out = env.vouch(&["credential", "rds", "--hostname", "db.example.com", "--username", "app"]);
+    assert!(
+        s.starts_with(&format!("{RDS}:5432/?Action=connect&DBUser=app&")),
+        "{s}"
+    );
+    let out = env.vouch(&[
+        "credential",
+        "rds",
+        "--hostname",
+        "db.example.com",
+        "--username",
+        "app",
+    ]);
     assert_eq!(out.status.code(), Some(6), "no region for a non-RDS name");
-    let out = env.vouch(&["credential", "rds", "--hostname", "db.example.com", "--username", "app", "--region", "eu-north-1", "--port", "3306"]);
+    let out = env.vouch(&[
+        "credential",
+        "rds",
+        "--hostname",
+        "db.example.com",
+        "--username",
+        "app",
+        "--region",
+        "eu-north-1",
+        "--port",
+        "3306",
+    ]);
     assert!(stdout(&out).starts_with("db.example.com:3306/?Action=connect&DBUser=app&"));
     assert!(stdout(&out).contains("%2Feu-north-1%2F"));
 }
@@ -294,4 +475,17 @@ fn usage_errors_exit_1_help_exits_0() {
     assert_eq!(help.status.code(), Some(0));
     assert!(stdout(&help).contains("exec"));
     assert_eq!(env.vouch(&["--version"]).status.code(), Some(0));
+}
+
+#[test]
+fn runs_that_do_not_connect_need_no_token() {
+    // psql --version or pg_restore writing a script: run as is, no credentials needed.
+    let env = Env::new()
+        .unset("AWS_ACCESS_KEY_ID")
+        .unset("AWS_SECRET_ACCESS_KEY");
+    let out = env.vouch(&["exec", "--", "psql", "--version"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let rec = env.record().expect("client ran");
+    assert!(rec.contains("[--version]"));
+    assert_eq!(env_value(&rec, "PGPASSWORD"), None);
 }

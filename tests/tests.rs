@@ -1,6 +1,7 @@
 //! All integration tests, compiled into one test binary.
 
+mod cli;
+mod credentials_chain;
+mod e2e_psql;
 mod support;
 mod token_botocore;
-mod e2e_psql;
-mod cli;

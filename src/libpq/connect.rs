@@ -145,7 +145,9 @@ fn apply_service(opts: &mut Options, world: &dyn World) -> Result<()> {
 }
 
 /// The rest of `conninfo_add_defaults`: environment, then compiled-in
-/// defaults. Set-but-empty variables count as set, as in libpq.
+/// defaults. Set-but-empty variables count as set, as in libpq. PGPASSWORD
+/// is not read: it is where vouch puts the token, and any password found
+/// before this step would win over it (see `finish`).
 fn apply_env_defaults(opts: &mut Options, world: &dyn World) {
     for (key, var) in ENV {
         if opts.contains_key(key) {
@@ -174,8 +176,6 @@ fn apply_env_defaults(opts: &mut Options, world: &dyn World) {
             );
         }
     }
-    // A password from PGPASSWORD is the token vouch sets; the others are
-    // errors, found in `finish`.
     opts.entry("port").or_insert_with(|| default("5432"));
 }
 

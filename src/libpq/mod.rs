@@ -103,6 +103,20 @@ pub enum Source {
     Default,
 }
 
+impl std::fmt::Display for Source {
+    /// Where a setting came from, in the user's words.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Source::Args => f.write_str("the client's arguments"),
+            Source::Service { name, file } => {
+                write!(f, "service {name:?} in {}", file.display())
+            }
+            Source::Env(v) => f.write_str(v),
+            Source::Default => f.write_str("libpq's default"),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Setting {
     pub value: String,

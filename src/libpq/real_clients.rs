@@ -343,6 +343,8 @@ const PSQL_CASES: &[Case] = &[
     (PgClient::Psql, &["postgresql://u%40x@127.0.0.1:{P}/my%20db"], &[], "probe user=u@x db=my db"),
     (PgClient::Psql, &["host=127.0.0.1 port={P}", "user=bob"], &[], "probe user=user=bob db=user=bob"),
     (PgClient::Psql, &["-l", "-h", "127.0.0.1", "-p", "{P}"], &[("PGDATABASE", "envdb")], "probe user={ME} db=postgres"),
+    // PGDATABASE is not expanded by libpq (only the keyword array's dbname is)
+    (PgClient::Psql, &["-h", "127.0.0.1", "-p", "{P}"], &[("PGDATABASE", "host=127.0.0.2")], "probe user={ME} db=host=127.0.0.2"),
     (PgClient::Psql, &[], &[("PGSERVICE", "fake"), ("PGDATABASE", "envdb"), ("PGUSER", "envuser")], "probe user=svcuser db=svcdb"),
 ];
 
