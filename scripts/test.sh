@@ -27,4 +27,4 @@ echo "== rig self-test (verifier against botocore)"
 bash rig/selftest.sh
 
 echo "== cargo test"
-cargo test --all-targets -- --test-threads=2
+cargo test

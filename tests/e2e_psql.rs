@@ -35,6 +35,25 @@ impl Rig {
     fn ca(&self) -> &str {
         self.get("RIG_CA")
     }
+    /// `exec --ca-bundle RIG_CA -- psql -h RIG_HOST_NAME -p RIG_PORT -U app -d app REST...`
+    fn psql_app(&self, rest: &[&str]) -> Vec<String> {
+        let head = [
+            "exec",
+            "--ca-bundle",
+            self.ca(),
+            "--",
+            "psql",
+            "-h",
+            self.name(),
+            "-p",
+            self.port(),
+        ];
+        head.iter()
+            .chain(&["-U", "app", "-d", "app"])
+            .chain(rest)
+            .map(|s| s.to_string())
+            .collect()
+    }
     fn hosts_file(&self) -> PathBuf {
         let p = self.home.path().join("hosts");
         std::fs::write(
@@ -104,7 +123,12 @@ fn is_root() -> bool {
 
 /// `vouch ARGS` with `env`, optionally in a mount namespace whose /etc/hosts
 /// maps the rig's RDS name (and a CNAME-like alias) to 127.0.0.1.
-fn vouch(rig: &Rig, args: &[&str], env: &[(String, String)], hosts: bool) -> Command {
+fn vouch<S: AsRef<std::ffi::OsStr>>(
+    rig: &Rig,
+    args: &[S],
+    env: &[(String, String)],
+    hosts: bool,
+) -> Command {
     let mut cmd = if hosts {
         let mut c = Command::new("unshare");
         c.args([
@@ -165,23 +189,7 @@ fn psql_logs_in_with_static_credentials_and_verify_full() {
     let rig = need_rig!();
     let out = run(vouch(
         &rig,
-        &[
-            "exec",
-            "--ca-bundle",
-            rig.ca(),
-            "--",
-            "psql",
-            "-h",
-            rig.name(),
-            "-p",
-            rig.port(),
-            "-U",
-            "app",
-            "-d",
-            "app",
-            "-Atc",
-            "select current_user",
-        ],
+        &rig.psql_app(&["-Atc", "select current_user"]),
         &rig.env("static"),
         true,
     ));
@@ -354,29 +362,13 @@ fn exit_status_is_the_clients() {
     let rig = need_rig!();
     let script = rig.home.path().join("fail.sql");
     std::fs::write(&script, "select 1;\nselect 1/0;\nselect 2;\n").unwrap();
-    let base = [
-        "exec",
-        "--ca-bundle",
-        rig.ca(),
-        "--",
-        "psql",
-        "-h",
-        rig.name(),
-        "-p",
-        rig.port(),
-        "-U",
-        "app",
-        "-d",
-        "app",
-        "-v",
-        "ON_ERROR_STOP=1",
-    ];
+    let base = ["-v", "ON_ERROR_STOP=1"];
     for (extra, code) in [
         (["-f", script.to_str().unwrap()], 3),
         (["-c", "select 1/0"], 1),
     ] {
-        let args: Vec<&str> = base.iter().copied().chain(extra).collect();
-        let out = run(vouch(&rig, &args, &rig.env("static"), true));
+        let rest: Vec<&str> = base.iter().copied().chain(extra).collect();
+        let out = run(vouch(&rig, &rig.psql_app(&rest), &rig.env("static"), true));
         assert_eq!(
             out.status.code(),
             Some(code),
@@ -500,28 +492,7 @@ fn wrong_secret_is_refused_by_the_server() {
             *v = "wrongwrongwrongwrongwrongwrongwrongwrong".into();
         }
     }
-    let out = run(vouch(
-        &rig,
-        &[
-            "exec",
-            "--ca-bundle",
-            rig.ca(),
-            "--",
-            "psql",
-            "-h",
-            rig.name(),
-            "-p",
-            rig.port(),
-            "-U",
-            "app",
-            "-d",
-            "app",
-            "-c",
-            "select 1",
-        ],
-        &env,
-        true,
-    ));
+    let out = run(vouch(&rig, &rig.psql_app(&["-c", "select 1"]), &env, true));
     assert_eq!(
         out.status.code(),
         Some(2),
@@ -539,23 +510,7 @@ fn token_is_not_in_the_clients_argv_and_vouch_is_gone() {
     let rig = need_rig!();
     let mut cmd = vouch(
         &rig,
-        &[
-            "exec",
-            "--ca-bundle",
-            rig.ca(),
-            "--",
-            "psql",
-            "-h",
-            rig.name(),
-            "-p",
-            rig.port(),
-            "-U",
-            "app",
-            "-d",
-            "app",
-            "-Atc",
-            "select pg_sleep(3)",
-        ],
+        &rig.psql_app(&["-Atc", "select pg_sleep(3)"]),
         &rig.env("temporary"),
         true,
     );

@@ -1,5 +1,5 @@
 //! vouch's tokens against botocore's `generate_db_auth_token`, byte for
-//! byte, over the committed known-answer vectors and a few hundred
+//! byte, over the committed known-answer vectors and a thousand
 //! generated inputs (odd user names, ports, regions, host spellings,
 //! session tokens, times).
 
@@ -119,7 +119,7 @@ fn matches_botocore_on_generated_inputs() {
     let Some(py) = python_with_botocore() else {
         return missing("python3 with botocore (pip install botocore)");
     };
-    let cases = generated_cases(400);
+    let cases = generated_cases(1000);
     let mut child = Command::new(py)
         .arg(repo().join("tests/support/botocore_tokens.py"))
         .stdin(Stdio::piped())

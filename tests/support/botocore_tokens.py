@@ -15,13 +15,18 @@ def main() -> None:
     cases = json.load(sys.stdin)
     out = []
     real = botocore.auth.get_current_datetime
+    session = botocore.session.get_session()  # one session: service models load once
     try:
         for c in cases:
             when = datetime.datetime.fromtimestamp(c["time"], datetime.timezone.utc).replace(tzinfo=None)
             botocore.auth.get_current_datetime = lambda when=when: when
-            s = botocore.session.get_session()
-            s.set_credentials(c["access_key_id"], c["secret_access_key"], c.get("session_token"))
-            client = s.create_client("rds", region_name=c["region"])
+            client = session.create_client(
+                "rds",
+                region_name=c["region"],
+                aws_access_key_id=c["access_key_id"],
+                aws_secret_access_key=c["secret_access_key"],
+                aws_session_token=c.get("session_token"),
+            )
             out.append(client.generate_db_auth_token(c["host"], c["port"], c["user"]))
     finally:
         botocore.auth.get_current_datetime = real
