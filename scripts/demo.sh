@@ -35,11 +35,13 @@ in_ns() {
   unshare -m --propagation private -- sh -c 'mount --bind "$0" /etc/hosts && exec "$@"' "$hosts" "$@"
 }
 
-echo
-echo "\$ vouch exec --explain -- psql -h $RIG_HOST_NAME -p $RIG_PORT -U app -d app"
-in_ns "$vouch" exec --explain --ca-bundle "$RIG_CA" -- psql -h "$RIG_HOST_NAME" -p "$RIG_PORT" -U app -d app
-echo
-echo "\$ vouch exec -- psql -h $RIG_HOST_NAME -p $RIG_PORT -U app -d app -c 'select current_user'"
-in_ns "$vouch" exec -v --ca-bundle "$RIG_CA" -- psql -h "$RIG_HOST_NAME" -p "$RIG_PORT" -U app -d app \
-  -c 'select current_user, ssl.version as tls from pg_stat_ssl ssl where ssl.pid = pg_backend_pid()'
+show() {  # print the command as run, then run it
+  printf '\n$'; printf ' %q' "$@" | sed "s|$vouch|vouch|"; printf '\n'
+  in_ns "$@"
+}
+show "$vouch" exec --explain --ca-bundle "$RIG_CA" -- psql -h "$RIG_HOST_NAME" -p "$RIG_PORT" -U app -d app
+show "$vouch" exec -v --ca-bundle "$RIG_CA" -- psql -h "$RIG_HOST_NAME" -p "$RIG_PORT" -U app -d app \
+  -c 'select current_user'
+show "$vouch" exec --ca-bundle "$RIG_CA" -- psql -h "$RIG_HOST_NAME" -p "$RIG_PORT" -U app -d app \
+  -c 'select ssl.version as tls, ssl.cipher from pg_stat_ssl ssl where ssl.pid = pg_backend_pid()'
 echo "== stop the server"

@@ -114,8 +114,11 @@ fn run_credential_rds(ui: &Ui, args: RdsCredentialArgs) -> Result<i32> {
             "--hostname is empty; give the RDS endpoint name",
         ));
     }
-    if args.port == 0 {
-        return Err(Error::config("--port 0 is not a port"));
+    if host.contains(':') || host.contains('/') {
+        return Err(Error::config(format!(
+            "--hostname {:?} must be a host name alone; give the port with --port",
+            args.hostname
+        )));
     }
     let target = SigningTarget {
         endpoint: parse_rds_host(&host),
@@ -142,6 +145,12 @@ fn report_region(ui: &Ui, region: &RegionChoice) {
 struct Resolved {
     client: PgClient,
     program: PathBuf,
+    /// The skip list passed on to the client (see `exec::SKIP_VAR`).
+    skip_env: EnvSet,
+    /// The built-in CA bundle's file, when the client gets it; written
+    /// only right before the client runs.
+    builtin_ca: Option<PathBuf>,
+    warnings: Vec<String>,
     params: PgParams,
     user: String,
     target: SigningTarget,
@@ -156,6 +165,12 @@ fn client_of(args: &ExecArgs) -> Result<(PgClient, Vec<String>)> {
         .command
         .split_first()
         .ok_or_else(|| Error::general("no client given; usage: vouch exec -- psql ..."))?;
+    if program_arg.to_string_lossy().starts_with('-') {
+        return Err(Error::general(format!(
+            "{:?} is not an option of vouch exec; put vouch's options before `--` and the client after it: vouch exec [OPTIONS] -- psql ...",
+            program_arg.to_string_lossy()
+        )));
+    }
     let base = Path::new(program_arg)
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -174,11 +189,21 @@ fn client_of(args: &ExecArgs) -> Result<(PgClient, Vec<String>)> {
     Ok((client, client_args))
 }
 
-/// The real client program for `args.command[0]`, never vouch itself.
-fn program_of(args: &ExecArgs) -> Result<PathBuf> {
+/// The real client program for `args.command[0]`, never vouch itself nor a
+/// wrapper an outer vouch already ran; with the skip list to pass on.
+fn program_of(args: &ExecArgs) -> Result<(PathBuf, EnvSet)> {
     let self_exe = std::env::current_exe().unwrap_or_default();
+    let skip_var = std::env::var_os(exec::SKIP_VAR);
+    let skip = exec::Skip::new(&self_exe, skip_var.as_deref(), std::process::id());
+    skip.check_depth(&args.command[0])?;
     let path_var = std::env::var_os("PATH");
-    exec::find_program(&args.command[0], path_var.as_deref(), &self_exe)
+    let program = exec::find_program(&args.command[0], path_var.as_deref(), &skip)?;
+    let passed_on = EnvSet {
+        name: exec::SKIP_VAR,
+        value: skip.passed_on(&program).to_string_lossy().into_owned(),
+        secret: false,
+    };
+    Ok((program, passed_on))
 }
 
 fn resolve_exec(
@@ -205,7 +230,8 @@ fn resolve_exec(
         .map(|s| parse_iam_host(s, 5432))
         .transpose()?;
     let client_host = params.host.as_ref().map(|h| h.value.as_str());
-    let target = signing_target(client_host, port, iam_host, &dns::canonical_name)?;
+    let hostaddr = params.hostaddr.as_ref().map(|h| h.value.as_str());
+    let target = signing_target(client_host, hostaddr, port, iam_host, &dns::canonical_name)?;
     let region = region_for(&args.aws, &target, world)?;
     let user = params
         .user
@@ -216,10 +242,16 @@ fn resolve_exec(
             Error::config("cannot tell the database user; pass -U USER (or set PGUSER)")
         })?;
 
+    if let (Some(_), Some(root)) = (&args.ca_bundle, &params.sslrootcert) {
+        return Err(Error::config(format!(
+            "--ca-bundle and sslrootcert={} (from {}) both name root certificates, and the client would use sslrootcert; drop one of them",
+            root.value, root.source
+        )));
+    }
     let (ca_path, ca_note) = match &args.ca_bundle {
         Some(p) => (ca::user_bundle(p)?, "--ca-bundle".to_string()),
         None => (
-            ca::builtin_bundle_path(world)?,
+            ca::builtin_bundle_location(world)?,
             "the built-in RDS CA bundle".to_string(),
         ),
     };
@@ -229,10 +261,39 @@ fn resolve_exec(
         target.connects_elsewhere(),
         &ca_path.to_string_lossy(),
     )?;
-    let program = program_of(args)?;
+    let builtin_ca = (args.ca_bundle.is_none()
+        && tls.set.iter().any(|(n, _)| *n == "PGSSLROOTCERT"))
+    .then_some(ca_path);
+
+    let mut warnings = tls.warnings.clone();
+    if builtin_ca.is_some() && !ca::bundle_covers(&region.region) {
+        warnings.push(format!(
+            "the built-in RDS CA bundle has no root certificate for {}; if the server's certificate cannot be verified, get the RDS certificate bundle for that region from AWS and pass it with --ca-bundle FILE",
+            region.region
+        ));
+    }
+    if target.via == Via::Direct
+        && tls.mode == "verify-full"
+        && client_host.is_some_and(|h| h.ends_with('.'))
+    {
+        warnings.push(format!(
+            "the host {:?} ends with a dot: the token is signed without it, but libpq checks the certificate against the name as written and will refuse it; leave the dot off",
+            client_host.unwrap_or_default()
+        ));
+    }
+    if target.via == Via::IamHost && target.endpoint.is_none() {
+        warnings.push(format!(
+            "--iam-host {} is not an RDS endpoint name; the token is signed for it as given, in region {} (from {})",
+            target.host, region.region, region.source
+        ));
+    }
+    let (program, skip_env) = program_of(args)?;
     Ok(Resolved {
         client,
         program,
+        skip_env,
+        builtin_ca,
+        warnings,
         params,
         user,
         target,
@@ -253,6 +314,7 @@ fn exec_plan(r: &Resolved, argv: &[OsString], token: String) -> ExecPlan {
         value: value.clone(),
         secret: false,
     }));
+    set.push(r.skip_env.clone());
     ExecPlan {
         program: r.program.clone(),
         argv: argv.to_vec(),
@@ -266,7 +328,7 @@ fn run_exec(ui: &Ui, args: ExecArgs) -> Result<i32> {
     let (client, client_args) = client_of(&args)?;
     if !libpq::connects(client, &client_args, &world)? {
         // --help, --version, pg_restore writing a script: no server, no token.
-        let program = program_of(&args)?;
+        let (program, skip_env) = program_of(&args)?;
         if args.explain {
             print_stdout(&format!(
                 "{} with these arguments does not connect to a server: it would run as is, without a token.\nprogram:     {}\n",
@@ -282,14 +344,14 @@ fn run_exec(ui: &Ui, args: ExecArgs) -> Result<i32> {
         let plan = ExecPlan {
             program,
             argv: args.command.clone(),
-            set: vec![],
+            set: vec![skip_env],
             unset: vec![],
         };
         return Err(exec::exec(&plan));
     }
     let r = resolve_exec(&args, client, &client_args, &world)?;
     report_region(ui, &r.region);
-    for w in &r.tls.warnings {
+    for w in &r.warnings {
         ui.warn(w);
     }
     ui.info(format!(
@@ -308,6 +370,9 @@ fn run_exec(ui: &Ui, args: ExecArgs) -> Result<i32> {
         let plan = exec_plan(&r, &args.command, String::new());
         print_stdout(&explain(&r, &plan, &source, &creds))?;
         return Ok(0);
+    }
+    if let Some(path) = &r.builtin_ca {
+        ca::ensure_builtin_bundle(path)?;
     }
     let token = sign(&creds, &r.target, &r.user, &r.region.region)?;
     let plan = exec_plan(&r, &args.command, token);
@@ -355,17 +420,27 @@ fn explain(
         Via::Cname { alias } => format!("CNAME of {alias}"),
         Via::IamHost => "--iam-host".to_string(),
     };
-    let expires = creds
+    let now = SystemTime::now();
+    let left = creds
         .expires_at
-        .and_then(|e| e.duration_since(SystemTime::now()).ok())
-        .map(|d| format!(", expire in {} s", d.as_secs()))
-        .unwrap_or_default();
+        .map(|e| e.duration_since(now).unwrap_or_default());
+    let expires = match (creds.expires_at, left) {
+        (Some(at), Some(left)) => {
+            let at = time::OffsetDateTime::from(at)
+                .format(&time::format_description::well_known::Rfc3339)
+                .unwrap_or_default();
+            format!(", expire at {at} (in {} s)", left.as_secs())
+        }
+        _ => String::new(),
+    };
+    // A token made from temporary credentials dies with them.
+    let valid = left.map_or(TOKEN_LIFETIME, |l| l.min(TOKEN_LIFETIME));
     let added: Vec<String> = plan
         .set
         .iter()
         .map(|s| {
             if s.secret {
-                format!("{}=<token, valid {} s>", s.name, TOKEN_LIFETIME.as_secs())
+                format!("{}=<token, valid {} s>", s.name, valid.as_secs())
             } else {
                 format!("{}={}", s.name, s.value)
             }

@@ -13,6 +13,31 @@ use crate::world::World;
 /// The bundle's text.
 pub const RDS_CA_BUNDLE: &str = include_str!("../data/rds-global-bundle.pem");
 
+const BUNDLE_REGIONS: &str = include_str!("../data/rds-ca-bundle-regions.txt");
+
+/// The regions whose RDS roots the built-in bundle holds.
+pub fn bundle_regions() -> impl Iterator<Item = &'static str> {
+    BUNDLE_REGIONS
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+}
+
+/// Does the built-in bundle hold the roots of `region`'s RDS servers?
+pub fn bundle_covers(region: &str) -> bool {
+    bundle_regions().any(|r| r == region)
+}
+
+/// An I/O error as a vouch error: EACCES/EPERM are "permission denied"
+/// (exit 5), anything else a configuration problem (exit 6).
+fn io_error(what: String, e: std::io::Error) -> Error {
+    if e.kind() == std::io::ErrorKind::PermissionDenied {
+        Error::denied(format!("{what}: {e}"))
+    } else {
+        Error::config(format!("{what}: {e}"))
+    }
+}
+
 /// vouch's cache directory: `$XDG_CACHE_HOME/vouch`, else `~/.cache/vouch`.
 pub fn cache_dir(world: &dyn World) -> Result<PathBuf> {
     if let Some(x) = world.var("XDG_CACHE_HOME").filter(|x| x.starts_with('/')) {
@@ -66,31 +91,37 @@ pub fn private_dir(dir: &Path) -> Result<()> {
     Ok(())
 }
 
-/// The path of the built-in bundle on disk, writing it if it is not there
-/// yet. The name carries the version and size, so a new bundle gets a new
-/// file; an existing file of the right size is trusted (the directory is
-/// private).
-pub fn builtin_bundle_path(world: &dyn World) -> Result<PathBuf> {
-    let dir = cache_dir(world)?;
+/// Where the built-in bundle lives on disk (it may not be written yet).
+/// The name carries the version and size, so a new bundle gets a new file.
+pub fn builtin_bundle_location(world: &dyn World) -> Result<PathBuf> {
     let name = format!(
         "rds-ca-bundle-{}-{}.pem",
         env!("CARGO_PKG_VERSION"),
         RDS_CA_BUNDLE.len()
     );
-    let path = dir.join(name);
-    if let Ok(meta) = fs::symlink_metadata(&path) {
+    Ok(cache_dir(world)?.join(name))
+}
+
+/// Write the built-in bundle to `path` (from [`builtin_bundle_location`])
+/// unless it is there already. An existing file of the right size in a
+/// private directory is trusted.
+pub fn ensure_builtin_bundle(path: &Path) -> Result<()> {
+    let dir = path
+        .parent()
+        .ok_or_else(|| Error::config("the CA bundle path has no directory"))?;
+    if let Ok(meta) = fs::symlink_metadata(path) {
         if meta.is_file() && meta.len() == RDS_CA_BUNDLE.len() as u64 {
-            if let Ok(dmeta) = fs::symlink_metadata(&dir) {
+            if let Ok(dmeta) = fs::symlink_metadata(dir) {
                 if dmeta.is_dir()
                     && dmeta.uid() == nix::unistd::geteuid().as_raw()
                     && dmeta.mode() & 0o022 == 0
                 {
-                    return Ok(path);
+                    return Ok(());
                 }
             }
         }
     }
-    private_dir(&dir)?;
+    private_dir(dir)?;
     let tmp = dir.join(format!(".rds-ca-{}.tmp", std::process::id()));
     let write = || -> std::io::Result<()> {
         let mut f = fs::OpenOptions::new()
@@ -101,16 +132,15 @@ pub fn builtin_bundle_path(world: &dyn World) -> Result<PathBuf> {
             .open(&tmp)?;
         f.write_all(RDS_CA_BUNDLE.as_bytes())?;
         f.sync_all()?;
-        fs::rename(&tmp, &path)
+        fs::rename(&tmp, path)
     };
     write().map_err(|e| {
         let _ = fs::remove_file(&tmp);
-        Error::config(format!(
-            "cannot write the RDS CA bundle to {}: {e}",
-            path.display()
-        ))
-    })?;
-    Ok(path)
+        io_error(
+            format!("cannot write the RDS CA bundle to {}", path.display()),
+            e,
+        )
+    })
 }
 
 /// Check a user-supplied bundle: an existing readable file holding at least
@@ -137,11 +167,14 @@ mod tests {
     fn bundle_is_written_once_privately() {
         let d = tempfile::tempdir().unwrap();
         let w = FakeWorld::new().var("XDG_CACHE_HOME", d.path().to_str().unwrap());
-        let p = builtin_bundle_path(&w).unwrap();
+        let p = builtin_bundle_location(&w).unwrap();
+        assert!(!p.exists(), "finding the location writes nothing");
+        ensure_builtin_bundle(&p).unwrap();
         assert_eq!(fs::read_to_string(&p).unwrap(), RDS_CA_BUNDLE);
         let dir_mode = fs::metadata(d.path().join("vouch")).unwrap().mode() & 0o777;
         assert_eq!(dir_mode, 0o700);
-        assert_eq!(builtin_bundle_path(&w).unwrap(), p);
+        ensure_builtin_bundle(&p).unwrap();
+        assert!(bundle_covers("eu-west-1") && !bundle_covers("us-gov-west-1"));
         assert!(RDS_CA_BUNDLE.matches("BEGIN CERTIFICATE").count() > 50);
     }
 
@@ -151,7 +184,7 @@ mod tests {
         std::fs::create_dir(d.path().join("elsewhere")).unwrap();
         std::os::unix::fs::symlink(d.path().join("elsewhere"), d.path().join("vouch")).unwrap();
         let w = FakeWorld::new().var("XDG_CACHE_HOME", d.path().to_str().unwrap());
-        assert!(builtin_bundle_path(&w).is_err());
+        assert!(ensure_builtin_bundle(&builtin_bundle_location(&w).unwrap()).is_err());
     }
 
     #[test]

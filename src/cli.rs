@@ -89,7 +89,7 @@ pub struct RdsCredentialArgs {
     pub username: String,
 
     /// The port the database listens on.
-    #[arg(long, default_value_t = 5432)]
+    #[arg(long, default_value_t = 5432, value_parser = clap::value_parser!(u16).range(1..))]
     pub port: u16,
 
     #[command(flatten)]

@@ -227,6 +227,11 @@ pub fn choose_region(
     }
     for var in ["AWS_REGION", "AWS_DEFAULT_REGION"] {
         if let Some(r) = env(var).filter(|r| !r.is_empty()) {
+            if !is_region(&r) {
+                return Err(Error::config(format!(
+                    "{var}={r:?} is not an AWS region name (like us-east-1); fix it or pass --region"
+                )));
+            }
             return Ok(RegionChoice {
                 region: r,
                 source: RegionSource::Env(var),
@@ -235,6 +240,11 @@ pub fn choose_region(
         }
     }
     if let Some(r) = profile().filter(|r| !r.is_empty()) {
+        if !is_region(&r) {
+            return Err(Error::config(format!(
+                "the AWS profile's region {r:?} is not an AWS region name (like us-east-1); fix it or pass --region"
+            )));
+        }
         return Ok(RegionChoice {
             region: r,
             source: RegionSource::Profile,
@@ -419,6 +429,11 @@ mod tests {
         let e = choose_region(None, None, &env_none, &no_profile).unwrap_err();
         assert!(e.message.contains("--region"));
         assert!(choose_region(Some("us_east_1"), None, &env_none, &no_profile).is_err());
+        let env_bogus = |v: &'static str| (v == "AWS_REGION").then(|| "bogus".to_string());
+        let e = choose_region(None, None, &env_bogus, &profile).unwrap_err();
+        assert!(e.message.starts_with("AWS_REGION=\"bogus\""), "{e}");
+        let bad_profile = || Some("Europe".to_string());
+        assert!(choose_region(None, None, &env_none, &bad_profile).is_err());
     }
 
     #[test]

@@ -22,6 +22,8 @@ pub enum ExitCode {
     /// 6: configuration: the endpoint, client arguments, files or options
     /// cannot be used as given.
     Configuration = 6,
+    /// 126: the client program was found but cannot be run (as a shell reports it).
+    ClientNotExecutable = 126,
     /// 127: the client program was not found (as a shell reports it).
     ClientNotFound = 127,
 }

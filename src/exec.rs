@@ -1,10 +1,17 @@
 //! Finding the real client and replacing vouch with it (execve).
 //!
 //! The program is looked up on PATH with the `which` crate, skipping any
-//! file that is vouch itself, so a shim or wrapper named `psql` that calls
-//! `vouch exec -- psql` cannot loop. After a successful execve no vouch
-//! process remains: signals, the terminal and the exit status belong to the
-//! client.
+//! file that is vouch itself. A wrapper script named `psql` early on PATH
+//! that runs `exec vouch exec -- psql "$@"` (a shim) must not loop: vouch
+//! passes [`SKIP_VAR`] to the program it runs, naming its own process and
+//! the programs this exec chain already ran. A vouch started in that same
+//! process (the wrapper exec'd it) skips those programs and finds the real
+//! client. A vouch in another process (a shell escape inside psql, a script
+//! the client runs) starts afresh, so legitimate nesting works; a wrapper
+//! that forks vouch instead of exec'ing it is stopped after
+//! [`MAX_DEPTH`] rounds with an error instead of looping forever.
+//! After a successful execve no vouch process remains: signals, the terminal
+//! and the exit status belong to the client.
 
 use std::ffi::{CString, OsStr, OsString};
 use std::os::unix::ffi::OsStrExt;
@@ -21,9 +28,75 @@ fn same_file(a: &Path, b: &Path) -> bool {
     }
 }
 
+/// The environment variable vouch passes to the program it runs:
+/// `DEPTH:PID:PROGRAM[:PROGRAM...]`.
+pub const SKIP_VAR: &str = "VOUCH_EXEC_SKIP";
+
+/// How many `vouch exec` may run inside one another before vouch decides a
+/// wrapper is calling it in a loop.
+pub const MAX_DEPTH: u32 = 8;
+
+/// What to skip when looking for the client: vouch itself, and the programs
+/// an outer vouch of this same process already ran.
+pub struct Skip<'a> {
+    pub self_exe: &'a Path,
+    pub depth: u32,
+    pub already_run: Vec<PathBuf>,
+    pid: u32,
+}
+
+impl<'a> Skip<'a> {
+    /// Read [`SKIP_VAR`] as found in the environment of process `pid`.
+    pub fn new(self_exe: &'a Path, skip_var: Option<&OsStr>, pid: u32) -> Self {
+        let mut skip = Skip {
+            self_exe,
+            depth: 0,
+            already_run: Vec::new(),
+            pid,
+        };
+        let Some(var) = skip_var else { return skip };
+        let mut parts = std::env::split_paths(var);
+        let depth = parts.next().and_then(|d| d.to_str()?.parse().ok());
+        let owner = parts.next().and_then(|p| p.to_str()?.parse::<u32>().ok());
+        skip.depth = depth.unwrap_or(0);
+        if owner == Some(pid) {
+            skip.already_run = parts.filter(|p| p.is_absolute()).collect();
+        }
+        skip
+    }
+    fn is_vouch(&self, p: &Path) -> bool {
+        same_file(p, self.self_exe)
+    }
+    fn ran_before(&self, p: &Path) -> bool {
+        self.already_run.iter().any(|r| r == p)
+    }
+    /// Refuse to go deeper than [`MAX_DEPTH`].
+    pub fn check_depth(&self, program: &OsStr) -> Result<()> {
+        if self.depth >= MAX_DEPTH {
+            return Err(Error::general(format!(
+                "vouch exec is running inside {} others: a wrapper named {} probably runs vouch exec again; let it `exec vouch exec -- ...`, or put the real client first on PATH",
+                self.depth,
+                program.to_string_lossy()
+            )));
+        }
+        Ok(())
+    }
+    /// The value of [`SKIP_VAR`] for the client that runs `program`.
+    pub fn passed_on(&self, program: &Path) -> OsString {
+        let mut all = vec![
+            PathBuf::from((self.depth + 1).to_string()),
+            PathBuf::from(self.pid.to_string()),
+        ];
+        all.extend(self.already_run.iter().cloned());
+        all.push(program.to_path_buf());
+        std::env::join_paths(all).unwrap_or_default()
+    }
+}
+
 /// Resolve `program` (a name looked up on `path`, or a path containing `/`)
-/// to an executable file that is not `self_exe`.
-pub fn find_program(program: &OsStr, path: Option<&OsStr>, self_exe: &Path) -> Result<PathBuf> {
+/// to an executable file that is neither vouch nor one that `skip` says an
+/// outer vouch already ran.
+pub fn find_program(program: &OsStr, path: Option<&OsStr>, skip: &Skip<'_>) -> Result<PathBuf> {
     let shown = program.to_string_lossy();
     if program.as_bytes().contains(&b'/') {
         let p = PathBuf::from(program);
@@ -33,26 +106,31 @@ pub fn find_program(program: &OsStr, path: Option<&OsStr>, self_exe: &Path) -> R
                 format!("{shown}: no such file"),
             ));
         }
-        if same_file(&p, self_exe) {
+        if skip.is_vouch(&p) {
             return Err(Error::general(format!(
                 "{shown} is vouch itself; name the real client program"
+            )));
+        }
+        if skip.ran_before(&p) {
+            return Err(Error::general(format!(
+                "{shown} runs vouch exec again (an outer vouch exec already started it); name the real client program"
             )));
         }
         return Ok(p);
     }
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
-    let mut skipped_self = false;
+    let mut skipped = false;
     if let Ok(found) = which::which_in_all(program, path, cwd) {
         for candidate in found {
-            if same_file(&candidate, self_exe) {
-                skipped_self = true;
+            if skip.is_vouch(&candidate) || skip.ran_before(&candidate) {
+                skipped = true;
                 continue;
             }
             return Ok(candidate);
         }
     }
-    let why = if skipped_self {
-        " (only vouch itself is installed under that name)"
+    let why = if skipped {
+        " (only vouch itself or wrappers that call vouch exec again are installed under that name)"
     } else {
         ""
     };
@@ -90,10 +168,12 @@ pub fn exec(plan: &ExecPlan) -> Error {
             })
             .collect::<Result<Vec<_>>>()?;
         nix::unistd::execve(&path, &argv, &env).map_err(|errno| {
-            let code = if errno == nix::errno::Errno::ENOENT {
-                ExitCode::ClientNotFound
-            } else {
-                ExitCode::General
+            let code = match errno {
+                nix::errno::Errno::ENOENT => ExitCode::ClientNotFound,
+                nix::errno::Errno::EACCES | nix::errno::Errno::ENOEXEC => {
+                    ExitCode::ClientNotExecutable
+                }
+                _ => ExitCode::General,
             };
             Error::new(
                 code,
@@ -129,29 +209,72 @@ mod tests {
         std::fs::hard_link(&me, a.join("psql")).unwrap();
         let real = exe(&b, "psql");
         let path = std::env::join_paths([&a, &b]).unwrap();
+        let skip = Skip::new(&me, None, 1);
         assert_eq!(
-            find_program(OsStr::new("psql"), Some(&path), &me).unwrap(),
+            find_program(OsStr::new("psql"), Some(&path), &skip).unwrap(),
             real
         );
         std::fs::remove_file(&real).unwrap();
-        let e = find_program(OsStr::new("psql"), Some(&path), &me).unwrap_err();
+        let e = find_program(OsStr::new("psql"), Some(&path), &skip).unwrap_err();
         assert_eq!(e.code, ExitCode::ClientNotFound);
         assert!(e.message.contains("vouch itself"), "{e}");
     }
 
     #[test]
+    fn wrappers_an_outer_vouch_ran_are_skipped() {
+        let d = tempfile::tempdir().unwrap();
+        let (wrap, real_dir) = (d.path().join("wrap"), d.path().join("real"));
+        std::fs::create_dir_all(&wrap).unwrap();
+        std::fs::create_dir_all(&real_dir).unwrap();
+        let wrapper = exe(&wrap, "psql");
+        let real = exe(&real_dir, "psql");
+        let path = std::env::join_paths([&wrap, &real_dir]).unwrap();
+        let me = d.path().join("vouch");
+        let first = Skip::new(&me, None, 100);
+        assert_eq!(
+            find_program(OsStr::new("psql"), Some(&path), &first).unwrap(),
+            wrapper
+        );
+        let var = first.passed_on(&wrapper);
+        // The wrapper exec'd vouch: same process, the wrapper is skipped.
+        let second = Skip::new(&me, Some(&var), 100);
+        assert_eq!(
+            find_program(OsStr::new("psql"), Some(&path), &second).unwrap(),
+            real
+        );
+        let third = Skip::new(&me, Some(&second.passed_on(&real)), 100);
+        let e = find_program(OsStr::new("psql"), Some(&path), &third).unwrap_err();
+        assert_eq!(e.code, ExitCode::ClientNotFound);
+        // Another process (a shell inside psql) starts afresh.
+        let other = Skip::new(&me, Some(&var), 200);
+        assert_eq!(
+            find_program(OsStr::new("psql"), Some(&path), &other).unwrap(),
+            wrapper
+        );
+        assert_eq!(other.depth, 1);
+    }
+
+    #[test]
+    fn depth_is_limited() {
+        let me = Path::new("/nonexistent/vouch");
+        let mut skip = Skip::new(me, None, 1);
+        for pid in 2..2 + MAX_DEPTH {
+            assert!(skip.check_depth(OsStr::new("psql")).is_ok());
+            let var = skip.passed_on(Path::new("/w/psql"));
+            skip = Skip::new(me, Some(&var), pid);
+        }
+        let e = skip.check_depth(OsStr::new("psql")).unwrap_err();
+        assert!(e.message.contains("wrapper named psql"), "{e}");
+    }
+
+    #[test]
     fn missing_program_is_127() {
         let d = tempfile::tempdir().unwrap();
-        let e = find_program(
-            OsStr::new("psql"),
-            Some(d.path().as_os_str()),
-            Path::new("/nonexistent"),
-        )
-        .unwrap_err();
+        let skip = Skip::new(Path::new("/nonexistent"), None, 1);
+        let e = find_program(OsStr::new("psql"), Some(d.path().as_os_str()), &skip).unwrap_err();
         assert_eq!(e.code, ExitCode::ClientNotFound);
         assert!(e.message.starts_with("psql: command not found"), "{e}");
-        let e =
-            find_program(OsStr::new("./nope/psql"), None, Path::new("/nonexistent")).unwrap_err();
+        let e = find_program(OsStr::new("./nope/psql"), None, &skip).unwrap_err();
         assert_eq!(e.code, ExitCode::ClientNotFound);
     }
 }

@@ -75,14 +75,36 @@ fn is_ip_literal(host: &str) -> bool {
 /// Decide what to sign for.
 ///
 /// `client_host` is where the client connects (`None`: its default, a Unix
-/// socket), `client_port` its port. `lookup_cname` returns the canonical
-/// name of a DNS name, if it has one other than itself.
+/// socket), `hostaddr` libpq's numeric address if given (then the client
+/// connects over TCP to it and `client_host` only names the server),
+/// `client_port` its port. `lookup_cname` returns the canonical name of a
+/// DNS name, if it has one other than itself.
 pub fn signing_target(
     client_host: Option<&str>,
+    hostaddr: Option<&str>,
     client_port: u16,
     iam_host: Option<(String, u16)>,
     lookup_cname: &dyn Fn(&str) -> Option<String>,
 ) -> Result<SigningTarget> {
+    let client_host = client_host.filter(|h| !h.is_empty());
+    let hostaddr = hostaddr.filter(|h| !h.is_empty());
+    // libpq uses no TLS on a Unix socket, and RDS takes tokens only over
+    // TLS: a socket is refused even with --iam-host.
+    if hostaddr.is_none() {
+        match client_host {
+            None => {
+                return Err(Error::config(
+                    "no host given: the client would connect to a local Unix socket, where libpq uses no TLS and which is not an RDS endpoint; pass -h HOST (and --iam-host ENDPOINT[:PORT] if HOST is not the endpoint's name)",
+                ))
+            }
+            Some(h) if h.starts_with('/') || h.starts_with('@') => {
+                return Err(Error::config(format!(
+                    "the client connects to the Unix socket {h:?}, where libpq uses no TLS; RDS takes IAM tokens only over TLS: connect over TCP with -h HOST (and --iam-host ENDPOINT[:PORT])"
+                )))
+            }
+            Some(_) => {}
+        }
+    }
     if let Some((host, port)) = iam_host {
         return Ok(SigningTarget {
             endpoint: parse_rds_host(&host),
@@ -92,16 +114,8 @@ pub fn signing_target(
         });
     }
     let hint = "pass --iam-host ENDPOINT[:PORT] to name the RDS endpoint the token is for";
-    let Some(raw) = client_host.filter(|h| !h.is_empty()) else {
-        return Err(Error::config(format!(
-            "no host given: the client would connect to a local Unix socket, which is not an RDS endpoint; pass -h HOST, or {hint}"
-        )));
-    };
-    if raw.starts_with('/') || raw.starts_with('@') {
-        return Err(Error::config(format!(
-            "the client connects to the Unix socket {raw:?}, which is not an RDS endpoint; {hint}"
-        )));
-    }
+    // The name the server is known by: the host, else the address.
+    let raw = client_host.or(hostaddr).unwrap_or_default();
     let host = raw.strip_suffix('.').unwrap_or(raw);
     if let Some(endpoint) = parse_rds_host(host) {
         return Ok(SigningTarget {
@@ -152,6 +166,7 @@ mod tests {
     fn rds_names_are_signed_as_given() {
         let t = signing_target(
             Some("MyDB.cluster-abc123.us-east-1.rds.amazonaws.com."),
+            None,
             6543,
             None,
             &no_cname,
@@ -167,7 +182,7 @@ mod tests {
     #[test]
     fn cname_is_followed() {
         let lookup = |h: &str| (h == "db.example.com").then(|| format!("{RDS}."));
-        let t = signing_target(Some("db.example.com"), 5432, None, &lookup).unwrap();
+        let t = signing_target(Some("db.example.com"), None, 5432, None, &lookup).unwrap();
         assert_eq!(t.host, RDS);
         assert_eq!(
             t.via,
@@ -176,10 +191,10 @@ mod tests {
             }
         );
         assert!(t.connects_elsewhere());
-        let e = signing_target(Some("other.example.com"), 5432, None, &lookup).unwrap_err();
+        let e = signing_target(Some("other.example.com"), None, 5432, None, &lookup).unwrap_err();
         assert!(e.message.contains("--iam-host"), "{e}");
         let to_non_rds = |_: &str| Some("lb.example.net".to_string());
-        assert!(signing_target(Some("db.example.com"), 5432, None, &to_non_rds).is_err());
+        assert!(signing_target(Some("db.example.com"), None, 5432, None, &to_non_rds).is_err());
     }
 
     #[test]
@@ -193,7 +208,7 @@ mod tests {
             "[::1]",
             "10.1.2.3",
         ] {
-            let e = signing_target(Some(h), 5432, None, &never).unwrap_err();
+            let e = signing_target(Some(h), None, 5432, None, &never).unwrap_err();
             assert!(e.message.contains("--iam-host"), "{h}: {e}");
         }
         for h in [
@@ -202,15 +217,39 @@ mod tests {
             Some("/var/run/postgresql"),
             Some("@abstract"),
         ] {
-            let e = signing_target(h, 5432, None, &never).unwrap_err();
+            let e = signing_target(h, None, 5432, None, &never).unwrap_err();
             assert!(e.message.contains("--iam-host"), "{h:?}: {e}");
         }
     }
 
     #[test]
+    fn hostaddr_means_tcp() {
+        let never = |h: &str| -> Option<String> { panic!("no DNS lookup expected for {h}") };
+        // host names the server, hostaddr is where the client connects
+        let t = signing_target(Some(RDS), Some("10.0.0.7"), 5432, None, &never).unwrap();
+        assert_eq!((t.host.as_str(), t.via.clone()), (RDS, Via::Direct));
+        // a socket-looking host with hostaddr still goes over TCP
+        assert!(signing_target(
+            Some("/tmp"),
+            Some("10.0.0.7"),
+            5432,
+            Some((RDS.into(), 5432)),
+            &never
+        )
+        .is_ok());
+        // hostaddr alone is an IP address: --iam-host needed
+        let e = signing_target(None, Some("10.0.0.7"), 5432, None, &never).unwrap_err();
+        assert!(
+            e.message
+                .starts_with("10.0.0.7 is not an RDS endpoint name"),
+            "{e}"
+        );
+    }
+
+    #[test]
     fn iam_host_wins() {
         let iam = parse_iam_host(&format!("{RDS}:5432"), 5432).unwrap();
-        let t = signing_target(Some("127.0.0.1"), 15432, Some(iam), &no_cname).unwrap();
+        let t = signing_target(Some("127.0.0.1"), None, 15432, Some(iam), &no_cname).unwrap();
         assert_eq!(
             (t.host.as_str(), t.port, t.via.clone()),
             (RDS, 5432, Via::IamHost)

@@ -35,6 +35,13 @@ pub fn pg_tls(
         Some(s) => {
             let m = s.value.as_str();
             match m {
+                "verify-full" if connects_elsewhere => {
+                    tls.warnings.push(format!(
+                        "sslmode=verify-full (from {}) checks the certificate against the name the client connects to, but the RDS certificate names the endpoint; if the check fails, use sslmode=verify-ca",
+                        s.source
+                    ));
+                    m.to_string()
+                }
                 "verify-full" | "verify-ca" => m.to_string(),
                 "require" => {
                     tls.warnings.push(format!(
@@ -122,6 +129,11 @@ mod tests {
         assert_eq!(t.mode, "verify-ca");
         let t = pg_tls(Some(&set("verify-full", Source::Args)), None, true, CA).unwrap();
         assert_eq!(t.set, vec![("PGSSLROOTCERT", CA.into())]);
+        assert!(
+            t.warnings[0].contains("use sslmode=verify-ca"),
+            "{:?}",
+            t.warnings
+        );
         let t = pg_tls(None, Some(&root), false, CA).unwrap();
         assert_eq!(t.set, vec![("PGSSLMODE", "verify-full".into())]);
         let t = pg_tls(Some(&set("require", Source::Args)), None, false, CA).unwrap();

@@ -383,6 +383,10 @@ fn explain_prints_the_plan_without_secrets() {
         );
     }
     assert!(env.record().is_none(), "--explain runs nothing");
+    assert!(
+        !env.path().join(".cache").exists(),
+        "--explain writes nothing"
+    );
 }
 
 #[test]
@@ -488,4 +492,234 @@ fn runs_that_do_not_connect_need_no_token() {
     let rec = env.record().expect("client ran");
     assert!(rec.contains("[--version]"));
     assert_eq!(env_value(&rec, "PGPASSWORD"), None);
+}
+
+#[test]
+fn a_wrapper_that_calls_vouch_again_reaches_the_real_client() {
+    // A psql wrapper early on PATH that runs `vouch exec -- psql` (as a shim
+    // would): the inner vouch skips the wrapper the outer one ran.
+    let env = Env::new();
+    let wrap = env.path().join("wrap");
+    std::fs::create_dir(&wrap).unwrap();
+    let script = format!(
+        "#!/bin/sh\necho wrapper >> '{}'\nexec '{}' exec -- psql \"$@\"\n",
+        env.path().join("wrapper-runs").display(),
+        vouch_bin().display()
+    );
+    std::fs::write(wrap.join("psql"), script).unwrap();
+    std::fs::set_permissions(wrap.join("psql"), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = format!(
+        "{}:{}/bin:/usr/bin:/bin",
+        wrap.display(),
+        env.path().display()
+    );
+    let env = env.set("PATH", &path);
+    let out = Command::new("timeout")
+        .args([
+            "10",
+            wrap.join("psql").to_str().unwrap(),
+            "-h",
+            RDS,
+            "-U",
+            "app",
+        ])
+        .env_clear()
+        .envs(env.vars.iter().cloned())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let runs = std::fs::read_to_string(env.path().join("wrapper-runs")).unwrap();
+    assert_eq!(
+        runs.lines().count(),
+        2,
+        "the wrapper ran once by hand, once by the outer vouch"
+    );
+    let rec = env.record().expect("the real client ran");
+    assert!(
+        rec.starts_with(&format!("argv: [{}/bin/psql]", env.path().display())),
+        "{rec}"
+    );
+    assert!(env_value(&rec, "PGPASSWORD").is_some());
+}
+
+#[test]
+fn unix_sockets_are_refused_even_with_iam_host() {
+    for args in [
+        vec![
+            "exec",
+            "--iam-host",
+            RDS,
+            "--",
+            "psql",
+            "-h",
+            "/var/run/postgresql",
+            "-U",
+            "app",
+        ],
+        vec!["exec", "--iam-host", RDS, "--", "psql", "-U", "app"],
+    ] {
+        let env = Env::new();
+        let out = env.vouch(&args);
+        assert_eq!(out.status.code(), Some(6), "{args:?}");
+        assert!(stderr(&out).contains("no TLS"), "{}", stderr(&out));
+        assert!(env.record().is_none());
+    }
+}
+
+#[test]
+fn ca_bundle_conflicting_with_the_users_root_cert_is_refused() {
+    let env = Env::new().set("PGSSLROOTCERT", "/etc/ssl/certs/ca-certificates.crt");
+    let ca = env.path().join("ca.pem");
+    std::fs::write(
+        &ca,
+        "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
+    )
+    .unwrap();
+    let out = env.vouch(&[
+        "exec",
+        "--ca-bundle",
+        ca.to_str().unwrap(),
+        "--",
+        "psql",
+        "-h",
+        RDS,
+        "-U",
+        "app",
+    ]);
+    assert_eq!(out.status.code(), Some(6));
+    assert!(stderr(&out).contains("PGSSLROOTCERT"), "{}", stderr(&out));
+    assert!(env.record().is_none());
+}
+
+#[test]
+fn regions_the_builtin_bundle_lacks_are_announced() {
+    let env = Env::new();
+    let out = env.vouch(&[
+        "exec",
+        "--",
+        "psql",
+        "-h",
+        "db.abc.us-gov-west-1.rds.amazonaws.com",
+        "-U",
+        "app",
+    ]);
+    assert!(out.status.success());
+    assert!(
+        stderr(&out).contains("no root certificate for us-gov-west-1"),
+        "{}",
+        stderr(&out)
+    );
+    let out = env.vouch(&["exec", "--", "psql", "-h", RDS, "-U", "app"]);
+    assert!(
+        !stderr(&out).contains("root certificate"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn bad_input_elsewhere_is_refused() {
+    let env = Env::new();
+    let out = env.vouch(&[
+        "credential",
+        "rds",
+        "--hostname",
+        &format!("{RDS}:5433"),
+        "--username",
+        "app",
+    ]);
+    assert_eq!(out.status.code(), Some(6));
+    assert!(stderr(&out).contains("--port"), "{}", stderr(&out));
+    assert_eq!(
+        env.vouch(&[
+            "credential",
+            "rds",
+            "--hostname",
+            RDS,
+            "--username",
+            "app",
+            "--port",
+            "0"
+        ])
+        .status
+        .code(),
+        Some(1)
+    );
+
+    let env = Env::new().set("AWS_REGION", "bogus");
+    let out = env.vouch(&[
+        "exec",
+        "--iam-host",
+        "proxy.example.com:5432",
+        "--",
+        "psql",
+        "-h",
+        "127.0.0.1",
+        "-U",
+        "app",
+    ]);
+    assert_eq!(out.status.code(), Some(6));
+    assert!(
+        stderr(&out).contains("AWS_REGION=\"bogus\""),
+        "{}",
+        stderr(&out)
+    );
+
+    let out = env.vouch(&["exec", "--version"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("put vouch's options before `--`"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn a_client_that_cannot_run_is_126() {
+    let env = Env::new();
+    let p = env.path().join("bin/psql");
+    std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let out = env.vouch(&["exec", "--", p.to_str().unwrap(), "-h", RDS, "-U", "app"]);
+    assert_eq!(out.status.code(), Some(126), "{}", stderr(&out));
+}
+
+#[test]
+fn a_wrapper_that_forks_vouch_is_stopped_not_looped() {
+    let env = Env::new();
+    let wrap = env.path().join("wrap");
+    std::fs::create_dir(&wrap).unwrap();
+    // No `exec`: each round is a new process, so vouch cannot tell the
+    // wrapper from a real nested use until the depth limit.
+    let script = format!(
+        "#!/bin/sh\n'{}' exec -- psql \"$@\"\n",
+        vouch_bin().display()
+    );
+    std::fs::write(wrap.join("psql"), script).unwrap();
+    std::fs::set_permissions(wrap.join("psql"), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = format!(
+        "{}:{}/bin:/usr/bin:/bin",
+        wrap.display(),
+        env.path().display()
+    );
+    let env = env.set("PATH", &path);
+    let out = Command::new("timeout")
+        .args([
+            "20",
+            wrap.join("psql").to_str().unwrap(),
+            "-h",
+            RDS,
+            "-U",
+            "app",
+        ])
+        .env_clear()
+        .envs(env.vars.iter().cloned())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("probably runs vouch exec again"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(env.record().is_none());
 }

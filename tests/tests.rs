@@ -1,5 +1,6 @@
 //! All integration tests, compiled into one test binary.
 
+mod ca_bundle;
 mod cli;
 mod credentials_chain;
 mod e2e_psql;

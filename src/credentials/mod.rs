@@ -201,7 +201,7 @@ fn validate(creds: &Credentials, source: &CredentialSource, now: SystemTime) -> 
             CredentialSource::Sdk { .. } => "the AWS SDK returned no session token".to_owned(),
         };
         return Err(Error::auth(format!(
-            "temporary AWS credentials (ASIA...) need a session token: {hint} (credentials from {source})"
+            "temporary AWS credentials (ASIA...) need a session token: {hint}; the key came from {source}"
         )));
     }
     if let Some(exp) = creds.expires_at {
