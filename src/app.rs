@@ -120,6 +120,15 @@ fn run_credential_rds(ui: &Ui, args: RdsCredentialArgs) -> Result<i32> {
             args.hostname
         )));
     }
+    if !host
+        .split('.')
+        .all(|l| !l.is_empty() && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
+    {
+        return Err(Error::config(format!(
+            "--hostname {:?} is not a DNS host name (letters, digits, '-' and '.')",
+            args.hostname
+        )));
+    }
     let target = SigningTarget {
         endpoint: parse_rds_host(&host),
         host,
@@ -323,8 +332,38 @@ fn exec_plan(r: &Resolved, argv: &[OsString], token: String) -> ExecPlan {
     }
 }
 
+/// Refuse text vouch could only read lossily: a client argument, or a
+/// variable that vouch, libpq or getopt reads, that is not valid UTF-8 would
+/// be seen differently by vouch and by the client.
+fn check_utf8(args: &ExecArgs) -> Result<()> {
+    for (i, a) in args.command.iter().enumerate() {
+        if a.to_str().is_none() {
+            return Err(Error::config(format!(
+                "client argument {i} ({}) is not valid UTF-8; vouch cannot read it the way the client would",
+                a.to_string_lossy()
+            )));
+        }
+    }
+    for (k, v) in std::env::vars_os() {
+        let k = k.to_string_lossy();
+        let read = k.starts_with("PG")
+            || k.starts_with("AWS_")
+            || k.starts_with("XDG_")
+            || k == "HOME"
+            || k == "POSIXLY_CORRECT"
+            || k == "USER";
+        if read && v.to_str().is_none() {
+            return Err(Error::config(format!(
+                "the environment variable {k} is not valid UTF-8; vouch cannot read it the way the client would: fix or unset it"
+            )));
+        }
+    }
+    Ok(())
+}
+
 fn run_exec(ui: &Ui, args: ExecArgs) -> Result<i32> {
     let world = RealWorld;
+    check_utf8(&args)?;
     let (client, client_args) = client_of(&args)?;
     if !libpq::connects(client, &client_args, &world)? {
         // --help, --version, pg_restore writing a script: no server, no token.
@@ -375,7 +414,17 @@ fn run_exec(ui: &Ui, args: ExecArgs) -> Result<i32> {
         ca::ensure_builtin_bundle(path)?;
     }
     let token = sign(&creds, &r.target, &r.user, &r.region.region)?;
-    let plan = exec_plan(&r, &args.command, token);
+    let mut plan = exec_plan(&r, &args.command, token);
+    if let Some(service) = &r.params.service_file {
+        // The client reads the service file again; hand it the very text
+        // vouch checked, so a file changed in between cannot redirect it.
+        let copy = exec::sealed_file("pg_service.conf", service.text.as_bytes())?;
+        plan.set.push(EnvSet {
+            name: "PGSERVICEFILE",
+            value: copy,
+            secret: false,
+        });
+    }
     Err(exec::exec(&plan))
 }
 
@@ -426,9 +475,7 @@ fn explain(
         .map(|e| e.duration_since(now).unwrap_or_default());
     let expires = match (creds.expires_at, left) {
         (Some(at), Some(left)) => {
-            let at = time::OffsetDateTime::from(at)
-                .format(&time::format_description::well_known::Rfc3339)
-                .unwrap_or_default();
+            let at = credentials::expiry::format(at);
             format!(", expire at {at} (in {} s)", left.as_secs())
         }
         _ => String::new(),
@@ -496,6 +543,13 @@ fn explain(
             }
         ),
     );
+    let mut added = added;
+    if let Some(service) = &r.params.service_file {
+        added.push(format!(
+            "PGSERVICEFILE=<sealed in-memory copy of {}>",
+            service.path.display()
+        ));
+    }
     line("environment:", added.join(" "));
     line("argv:", format!("{argv:?} (unchanged)"));
     out

@@ -49,43 +49,60 @@ pub fn cache_dir(world: &dyn World) -> Result<PathBuf> {
     Ok(home.join(".cache").join("vouch"))
 }
 
-/// Make sure `dir` exists, is a directory (not a symlink) owned by this
-/// user, and is not writable by others.
+/// Make sure `dir` exists as a private directory: created 0700 (with any
+/// missing parents), a real directory (not a symlink) owned by this user
+/// with mode 0700, under ancestors that nobody else can rename or replace
+/// (each owned by root or this user, and not writable by others unless
+/// sticky, like /tmp).
 pub fn private_dir(dir: &Path) -> Result<()> {
-    if let Some(parent) = dir.parent() {
-        fs::create_dir_all(parent)
-            .map_err(|e| Error::config(format!("cannot create {}: {e}", parent.display())))?;
-    }
-    match fs::DirBuilder::new().mode(0o700).create(dir) {
-        Ok(()) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
-        Err(e) => {
-            return Err(Error::config(format!(
-                "cannot create {}: {e}",
-                dir.display()
-            )))
+    fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .map_err(|e| io_error(format!("cannot create {}", dir.display()), e))?;
+    let me = nix::unistd::geteuid().as_raw();
+    let parent = dir
+        .parent()
+        .ok_or_else(|| Error::config(format!("{} has no parent directory", dir.display())))?;
+    let parent = fs::canonicalize(parent)
+        .map_err(|e| io_error(format!("cannot resolve {}", parent.display()), e))?;
+    for ancestor in parent.ancestors() {
+        let meta = fs::metadata(ancestor)
+            .map_err(|e| io_error(format!("cannot inspect {}", ancestor.display()), e))?;
+        let owner_ok = meta.uid() == 0 || meta.uid() == me;
+        let writable_by_others = meta.mode() & 0o022 != 0;
+        let sticky = meta.mode() & 0o1000 != 0;
+        if !owner_ok || (writable_by_others && !sticky) {
+            return Err(Error::denied(format!(
+                "{} is {}, so another user could replace vouch's files under it; use a private directory (set XDG_CACHE_HOME) or fix its owner and mode",
+                ancestor.display(),
+                if owner_ok { "writable by others" } else { "owned by another user" }
+            )));
         }
     }
     let meta = fs::symlink_metadata(dir)
-        .map_err(|e| Error::config(format!("cannot inspect {}: {e}", dir.display())))?;
+        .map_err(|e| io_error(format!("cannot inspect {}", dir.display()), e))?;
     if !meta.is_dir() {
         return Err(Error::config(format!(
             "{} is not a directory (a symlink?); remove it so vouch can create its own",
             dir.display()
         )));
     }
-    if meta.uid() != nix::unistd::geteuid().as_raw() {
+    if meta.uid() != me {
         return Err(Error::denied(format!(
             "{} belongs to another user; remove it so vouch can create its own",
             dir.display()
         )));
     }
-    if meta.mode() & 0o022 != 0 {
+    if meta.mode() & 0o077 != 0 {
         fs::set_permissions(dir, fs::Permissions::from_mode(0o700)).map_err(|e| {
-            Error::config(format!(
-                "{} is writable by others and cannot be fixed: {e}",
-                dir.display()
-            ))
+            io_error(
+                format!(
+                    "{} is open to others and cannot be made private",
+                    dir.display()
+                ),
+                e,
+            )
         })?;
     }
     Ok(())
@@ -109,19 +126,12 @@ pub fn ensure_builtin_bundle(path: &Path) -> Result<()> {
     let dir = path
         .parent()
         .ok_or_else(|| Error::config("the CA bundle path has no directory"))?;
+    private_dir(dir)?;
     if let Ok(meta) = fs::symlink_metadata(path) {
         if meta.is_file() && meta.len() == RDS_CA_BUNDLE.len() as u64 {
-            if let Ok(dmeta) = fs::symlink_metadata(dir) {
-                if dmeta.is_dir()
-                    && dmeta.uid() == nix::unistd::geteuid().as_raw()
-                    && dmeta.mode() & 0o022 == 0
-                {
-                    return Ok(());
-                }
-            }
+            return Ok(());
         }
     }
-    private_dir(dir)?;
     let tmp = dir.join(format!(".rds-ca-{}.tmp", std::process::id()));
     let write = || -> std::io::Result<()> {
         let mut f = fs::OpenOptions::new()
@@ -176,6 +186,30 @@ mod tests {
         ensure_builtin_bundle(&p).unwrap();
         assert!(bundle_covers("eu-west-1") && !bundle_covers("us-gov-west-1"));
         assert!(RDS_CA_BUNDLE.matches("BEGIN CERTIFICATE").count() > 50);
+    }
+
+    #[test]
+    fn open_cache_dirs_are_made_private_and_open_parents_refused() {
+        let d = tempfile::tempdir().unwrap();
+        let dir = d.path().join("vouch");
+        fs::create_dir(&dir).unwrap();
+        fs::set_permissions(&dir, fs::Permissions::from_mode(0o755)).unwrap();
+        private_dir(&dir).unwrap();
+        assert_eq!(fs::metadata(&dir).unwrap().mode() & 0o777, 0o700);
+        // a parent anyone may write to, without the sticky bit
+        let open = d.path().join("open");
+        fs::create_dir(&open).unwrap();
+        fs::set_permissions(&open, fs::Permissions::from_mode(0o777)).unwrap();
+        let e = private_dir(&open.join("vouch")).unwrap_err();
+        assert_eq!(e.code, crate::error::ExitCode::PermissionDenied);
+        assert!(e.message.contains("writable by others"), "{e}");
+        // missing parents are created private
+        let deep = d.path().join("a/b/vouch");
+        private_dir(&deep).unwrap();
+        assert_eq!(
+            fs::metadata(d.path().join("a")).unwrap().mode() & 0o777,
+            0o700
+        );
     }
 
     #[test]

@@ -142,6 +142,32 @@ pub fn find_program(program: &OsStr, path: Option<&OsStr>, skip: &Skip<'_>) -> R
     ))
 }
 
+/// A sealed in-memory file holding `bytes`, left open across execve so the
+/// client can read it as `/proc/self/fd/N` (returned). Nothing touches the
+/// disk and nobody can change it after vouch has checked it.
+pub fn sealed_file(name: &str, bytes: &[u8]) -> Result<String> {
+    use nix::fcntl::{fcntl, FcntlArg, SealFlag};
+    use nix::sys::memfd::{memfd_create, MemFdCreateFlag};
+    use std::os::fd::{AsRawFd, IntoRawFd};
+    let fail = |e: nix::errno::Errno| {
+        Error::general(format!("cannot make a sealed copy of {name}: {}", e.desc()))
+    };
+    let cname =
+        CString::new(name).map_err(|_| Error::general("a file name contains a NUL byte"))?;
+    // No MFD_CLOEXEC: the client inherits the descriptor.
+    let fd = memfd_create(&cname, MemFdCreateFlag::MFD_ALLOW_SEALING).map_err(fail)?;
+    let mut file = std::fs::File::from(fd);
+    std::io::Write::write_all(&mut file, bytes)
+        .map_err(|e| Error::general(format!("cannot make a sealed copy of {name}: {e}")))?;
+    let seals = SealFlag::F_SEAL_WRITE
+        | SealFlag::F_SEAL_GROW
+        | SealFlag::F_SEAL_SHRINK
+        | SealFlag::F_SEAL_SEAL;
+    fcntl(file.as_raw_fd(), FcntlArg::F_ADD_SEALS(seals)).map_err(fail)?;
+    let raw = file.into_raw_fd(); // deliberately kept open for the client
+    Ok(format!("/proc/self/fd/{raw}"))
+}
+
 fn cstring(s: &OsStr) -> Result<CString> {
     CString::new(s.as_bytes())
         .map_err(|_| Error::general("an argument or environment value contains a NUL byte"))

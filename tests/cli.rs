@@ -26,7 +26,8 @@ impl Env {
         let record = dir.path().join("record");
         for name in ["psql", "pg_dump", "pgbench"] {
             let script = format!(
-                "#!/bin/sh\n{{ printf 'argv:'; for a in \"$0\" \"$@\"; do printf ' [%s]' \"$a\"; done; echo; env | sort; }} > '{}'\nexit ${{FAKE_EXIT:-0}}\n",
+                "#!/bin/sh\n{{ printf 'argv:'; for a in \"$0\" \"$@\"; do printf ' [%s]' \"$a\"; done; echo; env | sort; }} > '{}'\n[ -n \"$FAKE_CHANGE_SERVICE\" ] && echo \"$FAKE_CHANGE_SERVICE\" > \"$HOME/.pg_service.conf\"\n[ -n \"$PGSERVICEFILE\" ] && cat \"$PGSERVICEFILE\" > '{}.service'\nexit ${{FAKE_EXIT:-0}}\n",
+                record.display(),
                 record.display()
             );
             let p = bin.join(name);
@@ -722,4 +723,66 @@ fn a_wrapper_that_forks_vouch_is_stopped_not_looped() {
         stderr(&out)
     );
     assert!(env.record().is_none());
+}
+
+#[test]
+fn the_client_reads_the_service_file_vouch_checked() {
+    // The stand-in client rewrites ~/.pg_service.conf to point elsewhere
+    // before it reads its service file: it must still get what vouch read.
+    let env = Env::new();
+    let original = format!("[prod]\nhost={RDS}\nuser=app\ndbname=app\n");
+    std::fs::write(env.path().join(".pg_service.conf"), &original).unwrap();
+    let env = env.set("PGSERVICE", "prod").set(
+        "FAKE_CHANGE_SERVICE",
+        "[prod]\nhost=127.0.0.1\nport=15999\nsslmode=disable",
+    );
+    let out = env.vouch(&["exec", "--", "psql", "-c", "select 1"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let rec = env.record().unwrap();
+    assert!(env_value(&rec, "PGSERVICEFILE")
+        .unwrap()
+        .starts_with("/proc/self/fd/"));
+    let seen = std::fs::read_to_string(env.path().join("record.service")).unwrap();
+    assert_eq!(seen, original);
+    assert!(env_value(&rec, "PGPASSWORD")
+        .unwrap()
+        .starts_with(&format!("{RDS}:5432/")));
+}
+
+#[test]
+fn non_utf8_input_is_refused() {
+    use std::os::unix::ffi::OsStrExt;
+    let env = Env::new();
+    let bad = std::ffi::OsStr::from_bytes(b"/tmp/\xffsvc.conf");
+    let out = Command::new(vouch_bin())
+        .args(["exec", "--", "psql", "-h", RDS, "-U", "app"])
+        .env_clear()
+        .envs(env.vars.iter().cloned())
+        .env("PGSERVICEFILE", bad)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(6));
+    assert!(
+        stderr(&out).contains("PGSERVICEFILE is not valid UTF-8"),
+        "{}",
+        stderr(&out)
+    );
+    let out = Command::new(vouch_bin())
+        .args(["exec", "--", "psql", "-h", RDS, "-U"])
+        .arg(std::ffi::OsStr::from_bytes(b"\xffadmin"))
+        .env_clear()
+        .envs(env.vars.iter().cloned())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(6));
+    assert!(env.record().is_none());
+}
+
+#[test]
+fn an_encoded_password_key_is_not_echoed() {
+    let env = Env::new();
+    let uri = format!("postgresql://{RDS}/app?pass%77ord=HUNTER2SECRET%zz");
+    let out = env.vouch(&["exec", "--explain", "--", "psql", "-U", "app", &uri]);
+    assert_eq!(out.status.code(), Some(6));
+    assert!(!stderr(&out).contains("HUNTER2"), "{}", stderr(&out));
 }

@@ -45,8 +45,16 @@ pub(crate) fn parse(text: &str) -> Option<SystemTime> {
 }
 
 /// `2024-05-01T12:00:00Z`: how expirations appear in messages.
-pub(crate) fn format(t: SystemTime) -> String {
-    let dt = OffsetDateTime::from(t);
+/// Times past what `time` represents (after 9999) read "a far future time"
+/// rather than panicking.
+pub fn format(t: SystemTime) -> String {
+    let Some(dt) = t
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()
+        .and_then(|d| OffsetDateTime::UNIX_EPOCH.checked_add(d.try_into().ok()?))
+    else {
+        return "a far future time".into();
+    };
     let dt = dt.replace_nanosecond(0).unwrap_or(dt);
     dt.format(&Rfc3339).unwrap_or_else(|_| format!("{dt}"))
 }

@@ -20,7 +20,7 @@
 //! [`Secret`] prints as `***`.
 
 mod chain;
-mod expiry;
+pub mod expiry;
 mod ini;
 mod process;
 mod profile;

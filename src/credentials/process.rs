@@ -3,53 +3,72 @@
 //!
 //! botocore splits the command with `shlex.split` (POSIX rules) and execs it
 //! directly (no shell, so no `$VAR`, `~`, pipes or globs), with stdin
-//! inherited and stdout and stderr captured; stderr is shown only when the
-//! command fails. The output must be JSON with `"Version": 1`,
+//! inherited and stdout captured. Unlike botocore, stderr goes straight to
+//! the user's terminal (helpers print prompts and progress there) and is
+//! never copied into vouch's own messages, which might then carry a secret
+//! a helper printed. Stdout is read up to 1 MiB. The output must be JSON with `"Version": 1`,
 //! `AccessKeyId` and `SecretAccessKey`, and may carry `SessionToken` and
 //! `Expiration` (ISO 8601).
 
 use super::{expiry, shlex, Credentials, Secret};
 use crate::error::{Error, Result};
+use std::io::Read;
 use std::process::{Command, Stdio};
+
+/// The most a credential_process may print on stdout.
+const MAX_OUTPUT: u64 = 1 << 20;
 
 /// Runs the command and parses what it prints.
 pub(crate) fn run(profile: &str, command: &str) -> Result<Credentials> {
     let argv = argv(profile, command)?;
-    let output = Command::new(&argv[0])
+    let mut child = Command::new(&argv[0])
         .args(&argv[1..])
         .stdin(Stdio::inherit())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .output()
+        .stderr(Stdio::inherit())
+        .spawn()
         .map_err(|e| {
             Error::config(format!(
                 "credential_process of profile \"{profile}\": cannot run `{}`: {e}",
                 argv[0]
             ))
         })?;
-    if !output.status.success() {
-        let status = match output.status.code() {
+    let mut stdout = Vec::new();
+    let read = child
+        .stdout
+        .take()
+        .map(|out| out.take(MAX_OUTPUT + 1).read_to_end(&mut stdout));
+    if stdout.len() as u64 > MAX_OUTPUT {
+        let _ = child.kill();
+        let _ = child.wait();
+        return Err(Error::auth(format!(
+            "credential_process of profile \"{profile}\" printed more than 1 MiB; it should print one JSON object"
+        )));
+    }
+    let status = child
+        .wait()
+        .map_err(|e| Error::auth(format!("credential_process of profile \"{profile}\": {e}")))?;
+    if let Some(Err(e)) = read {
+        return Err(Error::auth(format!(
+            "credential_process of profile \"{profile}\": cannot read its output: {e}"
+        )));
+    }
+    if !status.success() {
+        let status = match status.code() {
             Some(c) => format!("exit status {c}"),
             None => {
                 use std::os::unix::process::ExitStatusExt;
-                match output.status.signal() {
+                match status.signal() {
                     Some(s) => format!("killed by signal {s}"),
                     None => "abnormal exit".to_owned(),
                 }
             }
         };
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        let stderr = stderr.trim_end();
-        let detail = if stderr.is_empty() {
-            String::new()
-        } else {
-            format!(":\n{stderr}")
-        };
         return Err(Error::auth(format!(
-            "credential_process of profile \"{profile}\" failed ({status}){detail}"
+            "credential_process of profile \"{profile}\" failed ({status}); what it printed on stderr, if anything, is above"
         )));
     }
-    parse_output(profile, &output.stdout)
+    parse_output(profile, &stdout)
 }
 
 /// The command as botocore splits it.

@@ -19,7 +19,7 @@ use std::collections::BTreeMap;
 
 use super::conninfo;
 use super::service;
-use super::{PgParams, Setting, Source};
+use super::{PgParams, ServiceFile, Setting, Source};
 use crate::error::{Error, Result};
 use crate::world::World;
 
@@ -57,22 +57,17 @@ const ENV: &[(&str, &str)] = &[
     ("service", "PGSERVICE"),
 ];
 
-/// Describe where a setting came from, for error messages.
-pub(crate) fn describe(source: &Source) -> String {
-    match source {
-        Source::Args => "the client's command line".into(),
-        Source::Service { name, file } => format!("service {name:?} in {}", file.display()),
-        Source::Env(v) => format!("${v}"),
-        Source::Default => "a built-in default".into(),
-    }
-}
-
 /// Resolve a client's keyword array as libpq would.
 pub(crate) fn connect(program: &str, keywords: &[Keyword], world: &dyn World) -> Result<PgParams> {
     let mut opts = array_parse(program, keywords)?;
-    apply_service(&mut opts, world)?;
+    let service = apply_service(&mut opts, world)?;
     apply_env_defaults(&mut opts, world);
-    finish(opts, world)
+    let mut params = finish(opts, world)?;
+    params.service_file = service.map(|e| ServiceFile {
+        path: e.file,
+        text: e.text,
+    });
+    Ok(params)
 }
 
 /// libpq's `conninfo_array_parse` with expand_dbname.
@@ -87,7 +82,7 @@ fn array_parse(program: &str, keywords: &[Keyword]) -> Result<Options> {
         if conninfo::is_connection_string(v) {
             let what = match &k.source {
                 Source::Args => format!("{program}'s database name"),
-                other => describe(other),
+                other => other.to_string(),
             };
             expansion = Some(conninfo::parse(v, &what)?);
         }
@@ -123,16 +118,16 @@ fn array_parse(program: &str, keywords: &[Keyword]) -> Result<Options> {
 }
 
 /// libpq's `parseServiceInfo`: service values fill only unset options.
-fn apply_service(opts: &mut Options, world: &dyn World) -> Result<()> {
+fn apply_service(opts: &mut Options, world: &dyn World) -> Result<Option<service::ServiceEntry>> {
     let name = match opts.get("service") {
         Some(s) => s.value.clone(),
         None => match world.var("PGSERVICE") {
             Some(v) => v,
-            None => return Ok(()),
+            None => return Ok(None),
         },
     };
     let entry = service::lookup(&name, world)?;
-    for (key, value) in entry.settings {
+    for (key, value) in entry.settings.clone() {
         opts.entry(key).or_insert_with(|| Setting {
             value,
             source: Source::Service {
@@ -141,7 +136,7 @@ fn apply_service(opts: &mut Options, world: &dyn World) -> Result<()> {
             },
         });
     }
-    Ok(())
+    Ok(Some(entry))
 }
 
 /// The rest of `conninfo_add_defaults`: environment, then compiled-in
@@ -200,7 +195,7 @@ fn finish(mut opts: Options, world: &dyn World) -> Result<PgParams> {
             return Err(Error::config(format!(
                 "{key}={:?} (from {}) lists several; vouch signs a token for one host; give one {what}",
                 s.value,
-                describe(&s.source)
+                s.source
             )));
         }
     }
@@ -230,6 +225,7 @@ fn finish(mut opts: Options, world: &dyn World) -> Result<PgParams> {
         sslmode,
         sslrootcert,
         service,
+        service_file: None,
     })
 }
 
@@ -271,7 +267,7 @@ fn port_number(p: &Setting) -> Result<u16> {
         _ => Err(Error::config(format!(
             "port {:?} (from {}) is not a port number; give a number from 1 to 65535",
             p.value,
-            describe(&p.source)
+            p.source
         ))),
     }
 }

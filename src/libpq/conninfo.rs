@@ -110,7 +110,13 @@ pub(crate) fn parse(s: &str, what: &str) -> Result<Settings> {
 /// carry a password.
 fn may_quote(s: &str) -> bool {
     let lower = s.to_ascii_lowercase();
-    !(lower.contains("password") || (uri_prefix_len(s) > 0 && uri_has_password(s)))
+    // A URI key may be percent-encoded (`pass%77ord`): look at it decoded too.
+    let decoded = percent_encoding::percent_decode_str(&lower)
+        .decode_utf8_lossy()
+        .to_ascii_lowercase();
+    !(lower.contains("password")
+        || decoded.contains("password")
+        || (uri_prefix_len(s) > 0 && uri_has_password(s)))
 }
 
 fn uri_has_password(s: &str) -> bool {

@@ -134,7 +134,9 @@ pub struct Setting {
 /// - `dbname`: defaults to the user (source `Default`).
 /// - `sslmode`, `sslrootcert`: `None` unless set somewhere (libpq's
 ///   built-in `prefer` is not reported), so vouch can choose.
-/// - `service`: the service used, if any.
+/// - `service`: the service used, if any, and `service_file` the file it
+///   was found in with the exact text read (so the client can be handed
+///   that same text, not whatever the file holds a moment later).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct PgParams {
     pub host: Option<Setting>,
@@ -145,6 +147,26 @@ pub struct PgParams {
     pub sslmode: Option<Setting>,
     pub sslrootcert: Option<Setting>,
     pub service: Option<Setting>,
+    pub service_file: Option<ServiceFile>,
+}
+
+/// A connection service file as read while resolving.
+#[derive(Clone, PartialEq, Eq, Default)]
+pub struct ServiceFile {
+    pub path: PathBuf,
+    /// The whole file: other entries may hold passwords, so `Debug` omits it.
+    pub text: String,
+}
+
+impl std::fmt::Debug for ServiceFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "ServiceFile({}, {} bytes)",
+            self.path.display(),
+            self.text.len()
+        )
+    }
 }
 
 impl PgParams {

@@ -29,6 +29,8 @@ const MAX_LINE: usize = 1023;
 pub(crate) struct ServiceEntry {
     pub file: PathBuf,
     pub settings: Vec<(&'static str, String)>,
+    /// The whole text of `file` as read.
+    pub text: String,
 }
 
 /// The files libpq searches, in order, and whether each must exist.
@@ -66,16 +68,22 @@ pub(crate) fn lookup(name: &str, world: &dyn World) -> Result<ServiceEntry> {
             // An absent file is skipped; a directory reads as empty.
             Err(e) if matches!(e.kind(), ErrorKind::NotFound | ErrorKind::IsADirectory) => continue,
             Err(e) => {
-                return Err(Error::config(format!(
+                let message = format!(
                     "cannot read service file {}: {e}; fix its permissions or point PGSERVICEFILE elsewhere",
                     file.display()
-                )))
+                );
+                return Err(if e.kind() == ErrorKind::PermissionDenied {
+                    Error::denied(message)
+                } else {
+                    Error::config(message)
+                });
             }
         };
         if let Some(settings) = parse_file(&text, name, file)? {
             return Ok(ServiceEntry {
                 file: file.clone(),
                 settings,
+                text,
             });
         }
     }

@@ -291,13 +291,13 @@ fn environment_and_defaults() {
         (Psql, &["-p", " 5433 "], &[], "host=- port=5433(args) user=alice(default) dbname=alice(default)"),
         (Psql, &["-p", "+05433"], &[], "host=- port=5433(args) user=alice(default) dbname=alice(default)"),
         (Psql, &[], &[("PGPORT", "65535")], "host=- port=65535(env:PGPORT) user=alice(default) dbname=alice(default)"),
-        (Psql, &["-p", "0"], &[], "error: port \"0\" (from the client's command line) is not a port number; give a number from 1 to 65535"),
+        (Psql, &["-p", "0"], &[], "error: port \"0\" (from the client's arguments) is not a port number; give a number from 1 to 65535"),
         (Psql, &["-p", "70000"], &[], "error: port \"70000\"..."),
         (Psql, &["-p", "-1"], &[], "error: port \"-1\"..."),
         (Psql, &["-p", "--1"], &[], "error: port \"--1\"..."),
         (Psql, &["-p", "54x"], &[], "error: port \"54x\"..."),
         (Psql, &["-p", " "], &[], "error: port \" \"..."),
-        (Psql, &[], &[("PGPORT", "pg")], "error: port \"pg\" (from $PGPORT) is not a port number..."),
+        (Psql, &[], &[("PGPORT", "pg")], "error: port \"pg\" (from PGPORT) is not a port number..."),
     ]);
 }
 
@@ -351,14 +351,14 @@ fn refusals() {
         // a password the arguments override is still found (libpq: args first)
         (Psql, &["-h", "h"], &[("PGPASSWORD", "hunter2")], "host=h(args) port=5432(default) user=alice(default) dbname=alice(default)"),
         // one host, one port
-        (Psql, &["-h", "a,b"], &[], "error: host=\"a,b\" (from the client's command line) lists several; vouch signs a token for one host; give one host"),
+        (Psql, &["-h", "a,b"], &[], "error: host=\"a,b\" (from the client's arguments) lists several; vouch signs a token for one host; give one host"),
         (Psql, &["-h", "a,"], &[], "error: host=\"a,\"..."),
-        (Psql, &[], &[("PGHOST", "a,b")], "error: host=\"a,b\" (from $PGHOST) lists several..."),
+        (Psql, &[], &[("PGHOST", "a,b")], "error: host=\"a,b\" (from PGHOST) lists several..."),
         (Psql, &["-h", "c"], &[("PGHOST", "a,b")], "host=c(args) port=5432(default) user=alice(default) dbname=alice(default)"),
         (Psql, &["postgresql://h1,h2/db"], &[], "error: host=\"h1,h2\"..."),
         (Psql, &["postgresql://h1:1,h2:2/db"], &[], "error: host=\"h1,h2\"..."),
-        (Psql, &["-p", "5432,5433"], &[], "error: port=\"5432,5433\" (from the client's command line) lists several; vouch signs a token for one host; give one port"),
-        (Psql, &["hostaddr=10.0.0.1,10.0.0.2"], &[], "error: hostaddr=\"10.0.0.1,10.0.0.2\" (from the client's command line) lists several; vouch signs a token for one host; give one host address"),
+        (Psql, &["-p", "5432,5433"], &[], "error: port=\"5432,5433\" (from the client's arguments) lists several; vouch signs a token for one host; give one port"),
+        (Psql, &["hostaddr=10.0.0.1,10.0.0.2"], &[], "error: hostaddr=\"10.0.0.1,10.0.0.2\" (from the client's arguments) lists several; vouch signs a token for one host; give one host address"),
         (Psql, &[], &[("PGSERVICE", "multi")], "error: host=\"a.example.com,b.example.com\" (from service \"multi\" in /home/alice/.pg_service.conf) lists several..."),
         // malformed connection strings
         (Psql, &["host='db"], &[], "error: the connection string in psql's database name is malformed: a quoted value has no closing quote..."),
