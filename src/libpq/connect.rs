@@ -266,8 +266,7 @@ fn port_number(p: &Setting) -> Result<u16> {
         Some(n) if !negative && (1..=65535).contains(&n) => Ok(n as u16),
         _ => Err(Error::config(format!(
             "port {:?} (from {}) is not a port number; give a number from 1 to 65535",
-            p.value,
-            p.source
+            p.value, p.source
         ))),
     }
 }
