@@ -27,4 +27,11 @@ echo "== rig self-test (verifier against botocore)"
 bash rig/selftest.sh
 
 echo "== cargo test"
-cargo test
+out=$(mktemp /tmp/vouch-test.XXXXXX)
+trap 'rm -f "$out"; bash rig/pg-rig.sh stop "$rig_dir" >/dev/null 2>&1 || true' EXIT
+# Library, binary and integration tests (no doc tests: there are none).
+status=0
+cargo test --lib --bins --tests 2>&1 | tee "$out" || status=$?
+# One closing line over all test binaries.
+awk '/^test result:/ { p += $4; f += $6 } END { printf "tests: %d passed, %d failed\n", p, f }' "$out"
+exit "$status"
