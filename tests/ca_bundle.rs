@@ -2,10 +2,9 @@
 //! covers (data/rds-ca-bundle-regions.txt) agree, read with `openssl`.
 
 use std::collections::BTreeSet;
-use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
-use crate::support::{missing, repo};
+use crate::support::{missing, repo, run_with_stdin};
 
 #[test]
 fn region_list_matches_the_bundle() {
@@ -18,19 +17,9 @@ fn region_list_matches_the_bundle() {
         if !block.contains("BEGIN CERTIFICATE") {
             continue;
         }
-        let mut child = Command::new("openssl")
-            .args(["x509", "-noout", "-subject", "-nameopt", "RFC2253"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(block.as_bytes())
-            .unwrap();
-        let out = String::from_utf8(child.wait_with_output().unwrap().stdout).unwrap();
+        let mut cmd = Command::new("openssl");
+        cmd.args(["x509", "-noout", "-subject", "-nameopt", "RFC2253"]);
+        let out = String::from_utf8(run_with_stdin(cmd, block.as_bytes()).stdout).unwrap();
         // CN=Amazon RDS us-east-1 Root CA RSA2048 G1 (Beta/Preview roots are not regions)
         let cn = out.split("CN=").nth(1).unwrap_or_default();
         let words: Vec<&str> = cn.split_whitespace().collect();

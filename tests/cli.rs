@@ -76,6 +76,31 @@ impl Env {
             .output()
             .unwrap()
     }
+    /// Put a `psql` wrapper script (`body` after the shebang) first on PATH.
+    fn with_psql_wrapper(self, body: &str) -> (Self, PathBuf) {
+        let wrap = self.path().join("wrap");
+        std::fs::create_dir(&wrap).unwrap();
+        let wrapper = wrap.join("psql");
+        std::fs::write(&wrapper, format!("#!/bin/sh\n{body}")).unwrap();
+        std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let path = format!(
+            "{}:{}/bin:/usr/bin:/bin",
+            wrap.display(),
+            self.path().display()
+        );
+        (self.set("PATH", &path), wrapper)
+    }
+    /// Run `program ARGS` in this environment, killed after `seconds`.
+    fn run_with_timeout(&self, seconds: u32, program: &Path, args: &[&str]) -> Output {
+        Command::new("timeout")
+            .arg(seconds.to_string())
+            .arg(program)
+            .args(args)
+            .env_clear()
+            .envs(self.vars.iter().cloned())
+            .output()
+            .unwrap()
+    }
     /// What the stand-in client recorded, if it ran.
     fn record(&self) -> Option<String> {
         std::fs::read_to_string(self.path().join("record")).ok()
@@ -500,34 +525,13 @@ fn a_wrapper_that_calls_vouch_again_reaches_the_real_client() {
     // A psql wrapper early on PATH that runs `vouch exec -- psql` (as a shim
     // would): the inner vouch skips the wrapper the outer one ran.
     let env = Env::new();
-    let wrap = env.path().join("wrap");
-    std::fs::create_dir(&wrap).unwrap();
-    let script = format!(
-        "#!/bin/sh\necho wrapper >> '{}'\nexec '{}' exec -- psql \"$@\"\n",
-        env.path().join("wrapper-runs").display(),
+    let runs_file = env.path().join("wrapper-runs");
+    let (env, wrapper) = env.with_psql_wrapper(&format!(
+        "echo wrapper >> '{}'\nexec '{}' exec -- psql \"$@\"\n",
+        runs_file.display(),
         vouch_bin().display()
-    );
-    std::fs::write(wrap.join("psql"), script).unwrap();
-    std::fs::set_permissions(wrap.join("psql"), std::fs::Permissions::from_mode(0o755)).unwrap();
-    let path = format!(
-        "{}:{}/bin:/usr/bin:/bin",
-        wrap.display(),
-        env.path().display()
-    );
-    let env = env.set("PATH", &path);
-    let out = Command::new("timeout")
-        .args([
-            "10",
-            wrap.join("psql").to_str().unwrap(),
-            "-h",
-            RDS,
-            "-U",
-            "app",
-        ])
-        .env_clear()
-        .envs(env.vars.iter().cloned())
-        .output()
-        .unwrap();
+    ));
+    let out = env.run_with_timeout(10, &wrapper, &["-h", RDS, "-U", "app"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let runs = std::fs::read_to_string(env.path().join("wrapper-runs")).unwrap();
     assert_eq!(
@@ -687,35 +691,13 @@ fn a_client_that_cannot_run_is_126() {
 #[test]
 fn a_wrapper_that_forks_vouch_is_stopped_not_looped() {
     let env = Env::new();
-    let wrap = env.path().join("wrap");
-    std::fs::create_dir(&wrap).unwrap();
     // No `exec`: each round is a new process, so vouch cannot tell the
     // wrapper from a real nested use until the depth limit.
-    let script = format!(
-        "#!/bin/sh\n'{}' exec -- psql \"$@\"\n",
+    let (env, wrapper) = env.with_psql_wrapper(&format!(
+        "'{}' exec -- psql \"$@\"\n",
         vouch_bin().display()
-    );
-    std::fs::write(wrap.join("psql"), script).unwrap();
-    std::fs::set_permissions(wrap.join("psql"), std::fs::Permissions::from_mode(0o755)).unwrap();
-    let path = format!(
-        "{}:{}/bin:/usr/bin:/bin",
-        wrap.display(),
-        env.path().display()
-    );
-    let env = env.set("PATH", &path);
-    let out = Command::new("timeout")
-        .args([
-            "20",
-            wrap.join("psql").to_str().unwrap(),
-            "-h",
-            RDS,
-            "-U",
-            "app",
-        ])
-        .env_clear()
-        .envs(env.vars.iter().cloned())
-        .output()
-        .unwrap();
+    ));
+    let out = env.run_with_timeout(20, &wrapper, &["-h", RDS, "-U", "app"]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert!(
         stderr(&out).contains("probably runs vouch exec again"),

@@ -3,14 +3,13 @@
 //! generated inputs (odd user names, ports, regions, host spellings,
 //! session tokens, times).
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, UNIX_EPOCH};
 
 use serde_json::{json, Value};
 use vouch::token::{rds_token, SigningKeys, TokenRequest};
 
-use crate::support::{missing, python_with_botocore, repo, Rng};
+use crate::support::{missing, python_with_botocore, repo, run_with_stdin, Rng};
 
 fn vouch_token(c: &Value) -> String {
     rds_token(
@@ -120,19 +119,9 @@ fn matches_botocore_on_generated_inputs() {
         return missing("python3 with botocore (pip install botocore)");
     };
     let cases = generated_cases(1000);
-    let mut child = Command::new(py)
-        .arg(repo().join("tests/support/botocore_tokens.py"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(serde_json::to_string(&cases).unwrap().as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let mut cmd = Command::new(py);
+    cmd.arg(repo().join("tests/support/botocore_tokens.py"));
+    let out = run_with_stdin(cmd, serde_json::to_string(&cases).unwrap().as_bytes());
     assert!(out.status.success(), "botocore script failed");
     let expected: Vec<String> = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(expected.len(), cases.len());

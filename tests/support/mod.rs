@@ -3,8 +3,9 @@
 
 #![allow(dead_code)]
 
+use std::io::Write;
 use std::path::PathBuf;
-use std::process::Command;
+use std::process::{Command, Output, Stdio};
 
 /// The `vouch` binary under test.
 pub fn vouch_bin() -> PathBuf {
@@ -31,6 +32,17 @@ pub fn missing(what: &str) {
         panic!("required for this test but missing: {what} (run scripts/test.sh, which sets everything up)");
     }
     eprintln!("\n*** SKIPPED: {what} is missing; run scripts/test.sh to set it up ***\n");
+}
+
+/// Run `cmd` with `input` on its stdin; stdout captured, stderr passed on.
+pub fn run_with_stdin(mut cmd: Command, input: &[u8]) -> Output {
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start the program");
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    child.wait_with_output().unwrap()
 }
 
 /// The python3 that has botocore (pip's, usually first on PATH).
