@@ -104,6 +104,7 @@ fn sign(creds: &Credentials, target: &SigningTarget, user: &str, region: &str) -
 
 fn run_credential_rds(ui: &Ui, args: RdsCredentialArgs) -> Result<i32> {
     let world = RealWorld;
+    check_env_utf8()?;
     let host = args
         .hostname
         .strip_suffix('.')
@@ -206,7 +207,13 @@ fn program_of(args: &ExecArgs) -> Result<(PathBuf, EnvSet)> {
     let skip = exec::Skip::new(&self_exe, skip_var.as_deref(), std::process::id());
     skip.check_depth(&args.command[0])?;
     let path_var = std::env::var_os("PATH");
-    let program = exec::find_program(&args.command[0], path_var.as_deref(), &skip)?;
+    let found = exec::find_program(&args.command[0], path_var.as_deref(), &skip)?;
+    let client_name = Path::new(&args.command[0])
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let program = exec::behind_pg_wrapper(&found, &client_name, Path::new("/usr/lib/postgresql"))
+        .unwrap_or(found);
     let passed_on = EnvSet {
         name: exec::SKIP_VAR,
         value: skip.passed_on(&program).to_string_lossy().into_owned(),
@@ -270,9 +277,7 @@ fn resolve_exec(
         target.connects_elsewhere(),
         &ca_path.to_string_lossy(),
     )?;
-    let builtin_ca = (args.ca_bundle.is_none()
-        && tls.set.iter().any(|(n, _)| *n == "PGSSLROOTCERT"))
-    .then_some(ca_path);
+    let builtin_ca = (args.ca_bundle.is_none() && tls.root_from_vouch).then_some(ca_path);
 
     let mut warnings = tls.warnings.clone();
     if builtin_ca.is_some() && !ca::bundle_covers(&region.region) {
@@ -323,6 +328,13 @@ fn exec_plan(r: &Resolved, argv: &[OsString], token: String) -> ExecPlan {
         value: value.clone(),
         secret: false,
     }));
+    // libpq prefers GSSAPI encryption to TLS when Kerberos credentials
+    // exist; RDS takes IAM tokens over TLS only.
+    set.push(EnvSet {
+        name: "PGGSSENCMODE",
+        value: "disable".into(),
+        secret: false,
+    });
     set.push(r.skip_env.clone());
     ExecPlan {
         program: r.program.clone(),
@@ -344,6 +356,12 @@ fn check_utf8(args: &ExecArgs) -> Result<()> {
             )));
         }
     }
+    check_env_utf8()
+}
+
+/// Refuse a variable that vouch, libpq or getopt reads when it is not valid
+/// UTF-8: vouch would see it as unset while the client uses it.
+fn check_env_utf8() -> Result<()> {
     for (k, v) in std::env::vars_os() {
         let k = k.to_string_lossy();
         let read = k.starts_with("PG")
@@ -443,6 +461,14 @@ fn masked_key(id: &str) -> String {
 fn describe(s: &Option<libpq::Setting>) -> String {
     match s {
         None => "(not set)".into(),
+        // psql takes $PGDATABASE literally, but a value like
+        // "host=... password=..." is still a password: never print it.
+        Some(s) if s.value.to_ascii_lowercase().contains("password") => {
+            format!(
+                "<hidden: the value mentions a password> (from {})",
+                s.source
+            )
+        }
         Some(s) => format!("{} (from {})", s.value, s.source),
     }
 }
@@ -536,7 +562,7 @@ fn explain(
         format!(
             "sslmode={}, root certificates from {}",
             r.tls.mode,
-            if r.tls.set.iter().any(|(n, _)| *n == "PGSSLROOTCERT") {
+            if r.tls.root_from_vouch {
                 r.ca_note.clone()
             } else {
                 "the user's settings".into()

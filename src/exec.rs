@@ -14,7 +14,7 @@
 //! and the exit status belong to the client.
 
 use std::ffi::{CString, OsStr, OsString};
-use std::os::unix::ffi::OsStrExt;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
@@ -29,7 +29,8 @@ fn same_file(a: &Path, b: &Path) -> bool {
 }
 
 /// The environment variable vouch passes to the program it runs:
-/// `DEPTH:PID:PROGRAM[:PROGRAM...]`.
+/// `DEPTH:PID:PROGRAM[:PROGRAM...]`, each program an absolute path with `%`
+/// and `:` percent-escaped.
 pub const SKIP_VAR: &str = "VOUCH_EXEC_SKIP";
 
 /// How many `vouch exec` may run inside one another before vouch decides a
@@ -54,13 +55,19 @@ impl<'a> Skip<'a> {
             already_run: Vec::new(),
             pid,
         };
-        let Some(var) = skip_var else { return skip };
-        let mut parts = std::env::split_paths(var);
-        let depth = parts.next().and_then(|d| d.to_str()?.parse().ok());
-        let owner = parts.next().and_then(|p| p.to_str()?.parse::<u32>().ok());
-        skip.depth = depth.unwrap_or(0);
-        if owner == Some(pid) {
-            skip.already_run = parts.filter(|p| p.is_absolute()).collect();
+        let Some(var) = skip_var.filter(|v| !v.is_empty()) else {
+            return skip;
+        };
+        let mut parts = var.as_bytes().split(|b| *b == b':');
+        let number =
+            |part: Option<&[u8]>| -> Option<u32> { std::str::from_utf8(part?).ok()?.parse().ok() };
+        // An unreadable value counts as deep as allowed: never a reset.
+        skip.depth = number(parts.next()).unwrap_or(MAX_DEPTH);
+        if number(parts.next()) == Some(pid) {
+            skip.already_run = parts
+                .map(|p| PathBuf::from(OsStr::from_bytes(&unescape(p))))
+                .filter(|p| p.is_absolute())
+                .collect();
         }
         skip
     }
@@ -68,7 +75,8 @@ impl<'a> Skip<'a> {
         same_file(p, self.self_exe)
     }
     fn ran_before(&self, p: &Path) -> bool {
-        self.already_run.iter().any(|r| r == p)
+        let p = absolute(p);
+        self.already_run.contains(&p)
     }
     /// Refuse to go deeper than [`MAX_DEPTH`].
     pub fn check_depth(&self, program: &OsStr) -> Result<()> {
@@ -83,14 +91,68 @@ impl<'a> Skip<'a> {
     }
     /// The value of [`SKIP_VAR`] for the client that runs `program`.
     pub fn passed_on(&self, program: &Path) -> OsString {
-        let mut all = vec![
-            PathBuf::from((self.depth + 1).to_string()),
-            PathBuf::from(self.pid.to_string()),
-        ];
-        all.extend(self.already_run.iter().cloned());
-        all.push(program.to_path_buf());
-        std::env::join_paths(all).unwrap_or_default()
+        let mut out = format!("{}:{}", self.depth + 1, self.pid).into_bytes();
+        for p in self
+            .already_run
+            .iter()
+            .map(PathBuf::as_path)
+            .chain([program])
+        {
+            out.push(b':');
+            out.extend(escape(absolute(p).as_os_str().as_bytes()));
+        }
+        OsString::from_vec(out)
     }
+}
+
+/// Debian's `/usr/bin/psql` (and pg_dump, ...) is `pg_wrapper`, a script
+/// that picks a version and may rewrite PGHOST/PGPORT from local cluster
+/// settings (`--cluster`, `PGCLUSTER`, `~/.postgresqlrc`, `user_clusters`),
+/// sending the client somewhere vouch did not sign for. For a remote server
+/// it runs the newest installed client; vouch does that directly. Returns
+/// the real binary for `program`, or `None` when `program` is not the
+/// wrapper or no versioned binary is installed.
+pub fn behind_pg_wrapper(program: &Path, client: &str, lib_root: &Path) -> Option<PathBuf> {
+    let real = std::fs::canonicalize(program).ok()?;
+    if real.file_name()? != "pg_wrapper" {
+        return None;
+    }
+    let mut best: Option<(Vec<u32>, PathBuf)> = None;
+    for entry in std::fs::read_dir(lib_root).ok()?.flatten() {
+        let name = entry.file_name();
+        let Some(version) = name.to_str().and_then(|v| {
+            v.split('.')
+                .map(|n| n.parse().ok())
+                .collect::<Option<Vec<u32>>>()
+        }) else {
+            continue;
+        };
+        let bin = entry.path().join("bin").join(client);
+        if bin.is_file() && best.as_ref().is_none_or(|(v, _)| version > *v) {
+            best = Some((version, bin));
+        }
+    }
+    best.map(|(_, bin)| bin)
+}
+
+fn absolute(p: &Path) -> PathBuf {
+    std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf())
+}
+
+fn escape(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len());
+    for &b in bytes {
+        match b {
+            b'%' => out.extend(b"%25"),
+            b':' => out.extend(b"%3A"),
+            _ => out.push(b),
+        }
+    }
+    out
+}
+
+fn unescape(bytes: &[u8]) -> Vec<u8> {
+    percent_encoding::percent_decode(bytes).collect()
 }
 
 /// Resolve `program` (a name looked up on `path`, or a path containing `/`)
@@ -195,6 +257,8 @@ pub fn exec(plan: &ExecPlan) -> Error {
             .collect::<Result<Vec<_>>>()?;
         nix::unistd::execve(&path, &argv, &env).map_err(|errno| {
             let code = match errno {
+                // ENOENT for a file that exists: its #! interpreter is missing.
+                nix::errno::Errno::ENOENT if plan.program.exists() => ExitCode::ClientNotExecutable,
                 nix::errno::Errno::ENOENT => ExitCode::ClientNotFound,
                 nix::errno::Errno::EACCES | nix::errno::Errno::ENOEXEC => {
                     ExitCode::ClientNotExecutable
@@ -278,6 +342,42 @@ mod tests {
             wrapper
         );
         assert_eq!(other.depth, 1);
+    }
+
+    #[test]
+    fn odd_program_paths_survive_the_round_trip() {
+        let me = Path::new("/nonexistent/vouch");
+        let odd = Path::new("/tmp/col:on/100%/psql");
+        let var = Skip::new(me, None, 7).passed_on(odd);
+        let next = Skip::new(me, Some(&var), 7);
+        assert_eq!(next.depth, 1);
+        assert_eq!(next.already_run, vec![odd.to_path_buf()]);
+        // garbage never resets the depth
+        let junk = Skip::new(me, Some(OsStr::new("x:y")), 7);
+        assert_eq!(junk.depth, MAX_DEPTH);
+    }
+
+    #[test]
+    fn debians_pg_wrapper_is_bypassed_for_the_newest_client() {
+        let d = tempfile::tempdir().unwrap();
+        let wrapper = exe(d.path(), "pg_wrapper");
+        std::os::unix::fs::symlink(&wrapper, d.path().join("psql")).unwrap();
+        let lib = d.path().join("lib");
+        for v in ["13", "15", "9.6"] {
+            std::fs::create_dir_all(lib.join(v).join("bin")).unwrap();
+            exe(&lib.join(v).join("bin"), "psql");
+        }
+        std::fs::create_dir_all(lib.join("16/bin")).unwrap(); // no psql there
+        let got = behind_pg_wrapper(&d.path().join("psql"), "psql", &lib).unwrap();
+        assert_eq!(got, lib.join("15/bin/psql"));
+        assert_eq!(
+            behind_pg_wrapper(&lib.join("13/bin/psql"), "psql", &lib),
+            None
+        );
+        assert_eq!(
+            behind_pg_wrapper(&d.path().join("psql"), "pgcli", &lib),
+            None
+        );
     }
 
     #[test]

@@ -19,6 +19,8 @@ pub struct PgTls {
     pub set: Vec<(&'static str, String)>,
     /// The sslmode the client will use, for `--explain`.
     pub mode: String,
+    /// True when the root certificates are vouch's (`ca_bundle`), not the user's.
+    pub root_from_vouch: bool,
     pub warnings: Vec<String>,
 }
 
@@ -65,17 +67,22 @@ pub fn pg_tls(
             }
         }
         None => {
-            let m = if connects_elsewhere {
-                "verify-ca"
+            if connects_elsewhere {
+                "verify-ca".to_string()
             } else {
-                "verify-full"
-            };
-            tls.set.push(("PGSSLMODE", m.to_string()));
-            m.to_string()
+                "verify-full".to_string()
+            }
         }
     };
-    if mode.starts_with("verify") && sslrootcert.is_none() {
-        tls.set.push(("PGSSLROOTCERT", ca_bundle.to_string()));
+    // The effective settings always go into the environment too: libpq
+    // clients read arguments and service files first anyway, but pgcli
+    // reads a service file itself and passes on only host, port, user and
+    // database, so without these its libpq would fall back to `prefer`.
+    tls.set.push(("PGSSLMODE", mode.clone()));
+    if mode.starts_with("verify") {
+        tls.root_from_vouch = sslrootcert.is_none();
+        let root = sslrootcert.map_or(ca_bundle, |s| s.value.as_str());
+        tls.set.push(("PGSSLROOTCERT", root.to_string()));
     }
     tls.mode = mode;
     Ok(tls)
@@ -116,7 +123,7 @@ mod tests {
     }
 
     #[test]
-    fn users_choices_are_kept() {
+    fn users_choices_are_kept_and_spelled_out() {
         let root = set("/my/root.pem", Source::Args);
         let t = pg_tls(
             Some(&set("verify-ca", Source::Env("PGSSLMODE"))),
@@ -125,19 +132,37 @@ mod tests {
             CA,
         )
         .unwrap();
-        assert!(t.set.is_empty());
+        assert_eq!(
+            t.set,
+            vec![
+                ("PGSSLMODE", "verify-ca".into()),
+                ("PGSSLROOTCERT", "/my/root.pem".into())
+            ]
+        );
         assert_eq!(t.mode, "verify-ca");
         let t = pg_tls(Some(&set("verify-full", Source::Args)), None, true, CA).unwrap();
-        assert_eq!(t.set, vec![("PGSSLROOTCERT", CA.into())]);
+        assert_eq!(
+            t.set,
+            vec![
+                ("PGSSLMODE", "verify-full".into()),
+                ("PGSSLROOTCERT", CA.into())
+            ]
+        );
         assert!(
             t.warnings[0].contains("use sslmode=verify-ca"),
             "{:?}",
             t.warnings
         );
         let t = pg_tls(None, Some(&root), false, CA).unwrap();
-        assert_eq!(t.set, vec![("PGSSLMODE", "verify-full".into())]);
+        assert_eq!(
+            t.set,
+            vec![
+                ("PGSSLMODE", "verify-full".into()),
+                ("PGSSLROOTCERT", "/my/root.pem".into())
+            ]
+        );
         let t = pg_tls(Some(&set("require", Source::Args)), None, false, CA).unwrap();
-        assert!(t.set.is_empty());
+        assert_eq!(t.set, vec![("PGSSLMODE", "require".into())]);
         assert_eq!(t.warnings.len(), 1);
     }
 

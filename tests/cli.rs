@@ -24,7 +24,7 @@ impl Env {
         let bin = dir.path().join("bin");
         std::fs::create_dir(&bin).unwrap();
         let record = dir.path().join("record");
-        for name in ["psql", "pg_dump", "pgbench"] {
+        for name in ["psql", "pg_dump", "pgbench", "pgcli"] {
             let script = format!(
                 "#!/bin/sh\n{{ printf 'argv:'; for a in \"$0\" \"$@\"; do printf ' [%s]' \"$a\"; done; echo; env | sort; }} > '{}'\n[ -n \"$FAKE_CHANGE_SERVICE\" ] && echo \"$FAKE_CHANGE_SERVICE\" > \"$HOME/.pg_service.conf\"\n[ -n \"$PGSERVICEFILE\" ] && cat \"$PGSERVICEFILE\" > '{}.service'\nexit ${{FAKE_EXIT:-0}}\n",
                 record.display(),
@@ -767,4 +767,31 @@ fn an_encoded_password_key_is_not_echoed() {
     let out = env.vouch(&["exec", "--explain", "--", "psql", "-U", "app", &uri]);
     assert_eq!(out.status.code(), Some(6));
     assert!(!stderr(&out).contains("HUNTER2"), "{}", stderr(&out));
+}
+
+#[test]
+fn pgcli_gets_the_effective_tls_settings_and_no_dsn() {
+    // pgcli reads a service file itself and passes on only host, port, user
+    // and database: the TLS settings must reach its libpq through the env.
+    let env = Env::new();
+    std::fs::write(
+        env.path().join(".pg_service.conf"),
+        format!("[prod]\nhost={RDS}\nuser=app\ndbname=app\nsslmode=verify-full\nsslrootcert=/etc/my-root.pem\n"),
+    )
+    .unwrap();
+    let out = env.vouch(&["exec", "--", "pgcli", "service=prod"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let rec = env.record().unwrap();
+    assert_eq!(env_value(&rec, "PGSSLMODE").as_deref(), Some("verify-full"));
+    assert_eq!(
+        env_value(&rec, "PGSSLROOTCERT").as_deref(),
+        Some("/etc/my-root.pem")
+    );
+    assert_eq!(env_value(&rec, "PGGSSENCMODE").as_deref(), Some("disable"));
+
+    let env = Env::new().set("DSN", "prod");
+    let out = env.vouch(&["exec", "--", "pgcli", "-h", RDS, "-U", "app"]);
+    assert_eq!(out.status.code(), Some(6));
+    assert!(stderr(&out).contains("unset DSN"), "{}", stderr(&out));
+    assert!(env.record().is_none());
 }

@@ -48,12 +48,23 @@ pub(crate) fn parse(text: &str) -> Option<SystemTime> {
 /// Times past what `time` represents (after 9999) read "a far future time"
 /// rather than panicking.
 pub fn format(t: SystemTime) -> String {
-    let Some(dt) = t
-        .duration_since(std::time::UNIX_EPOCH)
-        .ok()
-        .and_then(|d| OffsetDateTime::UNIX_EPOCH.checked_add(d.try_into().ok()?))
-    else {
-        return "a far future time".into();
+    let dt = match t.duration_since(std::time::UNIX_EPOCH) {
+        Ok(after) => after
+            .try_into()
+            .ok()
+            .and_then(|d| OffsetDateTime::UNIX_EPOCH.checked_add(d)),
+        Err(before) => before
+            .duration()
+            .try_into()
+            .ok()
+            .and_then(|d| OffsetDateTime::UNIX_EPOCH.checked_sub(d)),
+    };
+    let Some(dt) = dt else {
+        return if t > std::time::UNIX_EPOCH {
+            "a far future time".into()
+        } else {
+            "a time long past".into()
+        };
     };
     let dt = dt.replace_nanosecond(0).unwrap_or(dt);
     dt.format(&Rfc3339).unwrap_or_else(|_| format!("{dt}"))

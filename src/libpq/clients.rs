@@ -591,6 +591,12 @@ struct Parsed {
 fn parse(client: PgClient, args: &[String], world: &dyn World) -> Result<Parsed> {
     let name = client.name();
     let posixly_correct = client != PgClient::Pgcli && world.var("POSIXLY_CORRECT").is_some();
+    if client == PgClient::Pgcli && world.var("DSN").is_some_and(|v| !v.is_empty()) {
+        // pgcli reads its -D/--dsn option from $DSN as well (click envvar).
+        return Err(Error::config(
+            "pgcli: $DSN names a connection from pgcli's own config file (like -D/--dsn), which vouch does not read; unset DSN and give the connection as a postgresql:// URI or with -h/-p/-U/-d",
+        ));
+    }
     let items = getopt::parse(name, &grammar(client), args, posixly_correct)?;
     let mut p = Parsed::default();
     for item in items {

@@ -114,9 +114,11 @@ fn may_quote(s: &str) -> bool {
     let decoded = percent_encoding::percent_decode_str(&lower)
         .decode_utf8_lossy()
         .to_ascii_lowercase();
+    // In a URI, anything with `@` may hold user:password (a password with
+    // `/` in it hides the userinfo from a simple scan).
     !(lower.contains("password")
         || decoded.contains("password")
-        || (uri_prefix_len(s) > 0 && uri_has_password(s)))
+        || (uri_prefix_len(s) > 0 && (uri_has_password(s) || s.contains('@'))))
 }
 
 fn uri_has_password(s: &str) -> bool {
