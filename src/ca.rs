@@ -55,18 +55,18 @@ pub fn cache_dir(world: &dyn World) -> Result<PathBuf> {
 /// (each owned by root or this user, and not writable by others unless
 /// sticky, like /tmp).
 pub fn private_dir(dir: &Path) -> Result<()> {
-    fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir)
-        .map_err(|e| io_error(format!("cannot create {}", dir.display()), e))?;
     let me = nix::unistd::geteuid().as_raw();
-    let parent = dir
+    // Check the ancestors that exist before creating anything under them;
+    // the ones vouch creates are its own, 0700.
+    let mut existing = dir
         .parent()
         .ok_or_else(|| Error::config(format!("{} has no parent directory", dir.display())))?;
-    let parent = fs::canonicalize(parent)
-        .map_err(|e| io_error(format!("cannot resolve {}", parent.display()), e))?;
-    for ancestor in parent.ancestors() {
+    while !existing.exists() {
+        existing = existing.parent().unwrap_or(Path::new("/"));
+    }
+    let existing = fs::canonicalize(existing)
+        .map_err(|e| io_error(format!("cannot resolve {}", existing.display()), e))?;
+    for ancestor in existing.ancestors() {
         let meta = fs::metadata(ancestor)
             .map_err(|e| io_error(format!("cannot inspect {}", ancestor.display()), e))?;
         let owner_ok = meta.uid() == 0 || meta.uid() == me;
@@ -80,6 +80,11 @@ pub fn private_dir(dir: &Path) -> Result<()> {
             )));
         }
     }
+    fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .map_err(|e| io_error(format!("cannot create {}", dir.display()), e))?;
     let meta = fs::symlink_metadata(dir)
         .map_err(|e| io_error(format!("cannot inspect {}", dir.display()), e))?;
     if !meta.is_dir() {
@@ -203,6 +208,10 @@ mod tests {
         let e = private_dir(&open.join("vouch")).unwrap_err();
         assert_eq!(e.code, crate::error::ExitCode::PermissionDenied);
         assert!(e.message.contains("writable by others"), "{e}");
+        assert!(
+            !open.join("vouch").exists(),
+            "nothing is created under a refused parent"
+        );
         // missing parents are created private
         let deep = d.path().join("a/b/vouch");
         private_dir(&deep).unwrap();
