@@ -101,6 +101,16 @@ impl Env {
             .output()
             .unwrap()
     }
+    /// A PEM file with one (dummy) certificate block, for --ca-bundle.
+    fn fake_ca(&self, name: &str) -> PathBuf {
+        let ca = self.path().join(name);
+        std::fs::write(
+            &ca,
+            "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
+        )
+        .unwrap();
+        ca
+    }
     /// What the stand-in client recorded, if it ran.
     fn record(&self) -> Option<String> {
         std::fs::read_to_string(self.path().join("record")).ok()
@@ -182,12 +192,7 @@ fn iam_host_means_verify_ca_and_signs_for_the_endpoint() {
 #[test]
 fn users_tls_choice_and_ca_bundle() {
     let env = Env::new().set("PGSSLMODE", "verify-ca");
-    let ca = env.path().join("my-ca.pem");
-    std::fs::write(
-        &ca,
-        "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
-    )
-    .unwrap();
+    let ca = env.fake_ca("my-ca.pem");
     let out = env.vouch(&[
         "exec",
         "--ca-bundle",
@@ -574,12 +579,7 @@ fn unix_sockets_are_refused_even_with_iam_host() {
 #[test]
 fn ca_bundle_conflicting_with_the_users_root_cert_is_refused() {
     let env = Env::new().set("PGSSLROOTCERT", "/etc/ssl/certs/ca-certificates.crt");
-    let ca = env.path().join("ca.pem");
-    std::fs::write(
-        &ca,
-        "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
-    )
-    .unwrap();
+    let ca = env.fake_ca("ca.pem");
     let out = env.vouch(&[
         "exec",
         "--ca-bundle",
