@@ -22,6 +22,8 @@
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=rig/common.sh
+. "$HERE/common.sh"
 SYSTEM_PY=/usr/bin/python3
 MARKER=.vouch-rig-pg
 
@@ -160,7 +162,7 @@ start_rig() {
   local names="${RIG_NAMES-mydb.cluster-abc123.us-east-1.rds.amazonaws.com}"
   local extra="${RIG_ALLOW_EXTRA:-}"
   local dir="${RIG_DIR:-}"
-  local pgbin pam pid n first_name region san allow=() name_arr=() extra_arr=()
+  local pgbin pam pid n first_name region allow=() name_arr=() extra_arr=()
 
   [[ "$(id -u)" == 0 ]] || die "start: run as root (writes /etc/pam.d, runs the server as postgres)"
   id postgres >/dev/null 2>&1 || die "no postgres OS user (run scripts/setup.sh)"
@@ -224,57 +226,15 @@ start_rig() {
   as_pg test -x "$dir" || die "the postgres user cannot reach $dir (a parent directory is not world-executable)"
 
   # --- TLS: a CA and a server cert for localhost, 127.0.0.1 and RIG_NAMES ---
-  san="DNS:localhost,IP:127.0.0.1,IP:::1"
-  for n in "${name_arr[@]}"; do san+=",DNS:$n"; done
-  {
-    openssl req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
-      -keyout "$dir/ca.key" -out "$dir/ca.pem" -days 7 -subj "/CN=vouch pg-rig test CA $port" \
-      -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign"
-    openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
-      -keyout "$dir/server.key" -out "$dir/server.csr" -subj "/CN=localhost"
-    printf 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=%s\n' \
-      "$san" >"$dir/server.ext"
-    openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca.key" -CAcreateserial \
-      -days 7 -sha256 -extfile "$dir/server.ext" -out "$dir/server.crt"
-  } >"$dir/openssl.log" 2>&1 || { cat "$dir/openssl.log" >&2; die "openssl failed"; }
-  rm -f "$dir/server.csr" "$dir/ca.srl"
-  chmod 0600 "$dir/ca.key"
-  chmod 0644 "$dir/ca.pem" "$dir/server.crt"
-  chown postgres:postgres "$dir/server.key"
-  chmod 0600 "$dir/server.key"
+  rig_tls "$dir" "$port" pg-rig postgres "${name_arr[@]}"
 
   # --- PAM module + verifier + its config ---
-  gcc -O2 -Wall -shared -fPIC -o "$dir/pam_vouch_exec.so" "$HERE/pam_vouch_exec.c" -lpam \
-    || die "building pam_vouch_exec.so failed"
-  chmod 0755 "$dir/pam_vouch_exec.so"
-  install -m 0755 "$HERE/verify_rds_token.py" "$dir/verify_rds_token.py"
+  rig_verifier "$dir"
 
   for n in localhost 127.0.0.1 "${name_arr[@]}"; do allow+=("$n:$port"); done
   allow+=("${extra_arr[@]}")
   local creds_out k v line
-  creds_out="$("$SYSTEM_PY" - "$HERE/test-credentials.json" "$dir/config.json" "$region" "${allow[@]}" <<'PY'
-import json, sys
-creds_file, out, region, *allow = sys.argv[1:]
-c = json.load(open(creds_file, encoding="utf-8"))
-s, t = c["static"], c["temporary"]
-cfg = {
-    "credentials": {
-        s["access_key_id"]: {"secret": s["secret_access_key"], "session_token": None},
-        t["access_key_id"]: {"secret": t["secret_access_key"], "session_token": t["session_token"]},
-    },
-    "allow": allow,
-    "max_skew": 300,
-}
-if region != "any":
-    cfg["regions"] = [region]
-with open(out, "w", encoding="utf-8") as f:
-    json.dump(cfg, f, indent=1)
-for k, v in (("RIG_AKID", s["access_key_id"]), ("RIG_SECRET", s["secret_access_key"]),
-             ("RIG_TEMP_AKID", t["access_key_id"]), ("RIG_TEMP_SECRET", t["secret_access_key"]),
-             ("RIG_TEMP_SESSION_TOKEN", t["session_token"])):
-    print(f"{k}={v}")
-PY
-)" || die "reading $HERE/test-credentials.json failed"
+  creds_out="$(rig_verifier_config "$dir" "$region" "${allow[@]}")" || die "writing the verifier config failed"
   chown root:postgres "$dir/config.json"
   chmod 0640 "$dir/config.json"
   as_pg test -r "$dir/config.json" -a -r "$dir/verify_rds_token.py" -a -r "$dir/pam_vouch_exec.so" \
