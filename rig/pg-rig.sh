@@ -126,16 +126,6 @@ status_rig() {
 }
 
 # ---------------------------------------------------------------- start -----
-region_of() { # RDS host name -> region, or nothing
-  local IFS=. labels n
-  read -r -a labels <<<"$1"
-  n=${#labels[@]}
-  if ((n >= 4)) && [[ "${labels[n - 3]}" == rds && "${labels[n - 2]}" == amazonaws ]]; then
-    printf '%s' "${labels[n - 4]}"
-  elif ((n >= 5)) && [[ "${labels[n - 4]}" == rds && "${labels[n - 3]}" == amazonaws && "${labels[n - 1]}" == cn ]]; then
-    printf '%s' "${labels[n - 5]}"
-  fi
-}
 
 START_DIR="" START_CREATED=0 START_PORT="" START_OK=0
 start_cleanup() {
@@ -171,57 +161,7 @@ start_rig() {
   [[ -f /usr/include/security/pam_modules.h ]] || die "PAM headers missing: apt-get install libpam0g-dev (scripts/setup.sh)"
   if ! [[ "$port" =~ ^[0-9]+$ ]] || ((port < 1 || port > 65535)); then die "bad RIG_PORT '$port'"; fi
   pgbin="$(pg_bindir)"
-  read -r -a name_arr <<<"$names"
-  read -r -a extra_arr <<<"$extra"
-  for n in "${name_arr[@]}"; do
-    [[ "$n" =~ ^[A-Za-z0-9.-]+$ ]] || die "bad name in RIG_NAMES: '$n'"
-  done
-  for n in "${extra_arr[@]}"; do
-    [[ "$n" =~ ^[^[:space:]]+:[0-9]+$ ]] || die "bad RIG_ALLOW_EXTRA entry '$n' (want host:port)"
-  done
-  first_name="${name_arr[0]:-localhost}"
-  region="${RIG_REGION-}"
-  [[ -n "$region" ]] || region="$(region_of "$first_name")"
-  [[ -n "$region" ]] || region=any
-
-  if [[ -n "$dir" && -f "${dir%/}/$MARKER" ]]; then
-    pid="$(recorded_pid "${dir%/}")"
-    if [[ -n "$pid" ]] && pid_alive "$pid"; then die "a rig already runs in ${dir%/} (pid $pid)"; fi
-  fi
-  pam="$(pam_file_for "$port")"
-  # Port checks: another live rig on it, or anything listening.
-  if [[ -f "$pam" ]]; then
-    local other; other="$(sed -n 's#.* \(/[^ ]*\)/config\.json.*#\1#p' "$pam" | head -n1)"
-    if [[ -n "$other" && "$other" != "${dir%/}" ]] && [[ -n "$(recorded_pid "$other")" ]] && pid_alive "$(recorded_pid "$other")"; then
-      die "port $port is used by the running rig in $other (stop it: $0 stop $other)"
-    fi
-    say "replacing stale $pam"
-  fi
-  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-    die "something already listens on 127.0.0.1:$port (set RIG_PORT)"
-  fi
-
-  trap start_cleanup EXIT
-  if [[ -z "$dir" ]]; then
-    dir="$(mktemp -d /tmp/vouch-rig-pg.XXXXXX)"
-    START_CREATED=1
-  else
-    dir="${dir%/}"
-    [[ "$dir" == /* ]] || dir="$(pwd)/$dir"
-    if [[ -d "$dir" ]] && [[ -n "$(ls -A "$dir")" ]]; then
-      [[ -f "$dir/$MARKER" ]] || die "RIG_DIR $dir is not empty and not a pg-rig dir; refusing to use it"
-      pid="$(recorded_pid "$dir")"
-      if [[ -n "$pid" ]] && pid_alive "$pid"; then die "a rig already runs in $dir (pid $pid)"; fi
-      say "reusing stale $dir (wiping it)"
-      find "$dir" -mindepth 1 -delete
-    fi
-    mkdir -p "$dir"
-  fi
-  START_DIR="$dir" START_PORT="$port"
-  chown root:root "$dir"
-  chmod 0755 "$dir"
-  : >"$dir/$MARKER"
-  echo "$port" >"$dir/port"
+  rig_prepare pg
   echo "$pgbin" >"$dir/pgbin"
   as_pg test -x "$dir" || die "the postgres user cannot reach $dir (a parent directory is not world-executable)"
 
