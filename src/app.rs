@@ -201,18 +201,14 @@ fn client_of(args: &ExecArgs) -> Result<(PgClient, Vec<String>)> {
 
 /// The real client program for `args.command[0]`, never vouch itself nor a
 /// wrapper an outer vouch already ran; with the skip list to pass on.
-fn program_of(args: &ExecArgs) -> Result<(PathBuf, EnvSet)> {
+fn program_of(args: &ExecArgs, client: PgClient) -> Result<(PathBuf, EnvSet)> {
     let self_exe = std::env::current_exe().unwrap_or_default();
     let skip_var = std::env::var_os(exec::SKIP_VAR);
     let skip = exec::Skip::new(&self_exe, skip_var.as_deref(), std::process::id());
     skip.check_depth(&args.command[0])?;
     let path_var = std::env::var_os("PATH");
     let found = exec::find_program(&args.command[0], path_var.as_deref(), &skip)?;
-    let client_name = Path::new(&args.command[0])
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let program = exec::behind_pg_wrapper(&found, &client_name, Path::new("/usr/lib/postgresql"))
+    let program = exec::behind_pg_wrapper(&found, client.name(), Path::new("/usr/lib/postgresql"))
         .unwrap_or(found);
     let passed_on = EnvSet {
         name: exec::SKIP_VAR,
@@ -301,7 +297,7 @@ fn resolve_exec(
             target.host, region.region, region.source
         ));
     }
-    let (program, skip_env) = program_of(args)?;
+    let (program, skip_env) = program_of(args, client)?;
     Ok(Resolved {
         client,
         program,
@@ -385,7 +381,7 @@ fn run_exec(ui: &Ui, args: ExecArgs) -> Result<i32> {
     let (client, client_args) = client_of(&args)?;
     if !libpq::connects(client, &client_args, &world)? {
         // --help, --version, pg_restore writing a script: no server, no token.
-        let (program, skip_env) = program_of(&args)?;
+        let (program, skip_env) = program_of(&args, client)?;
         if args.explain {
             print_stdout(&format!(
                 "{} with these arguments does not connect to a server: it would run as is, without a token.\nprogram:     {}\n",

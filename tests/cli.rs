@@ -11,6 +11,8 @@ use crate::support::vouch_bin;
 const RDS: &str = "mydb.cluster-abc123.us-east-1.rds.amazonaws.com";
 const AKID: &str = "AKIAIOSFODNN7EXAMPLE";
 const SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+/// The plainest run: `vouch exec -- psql -h RDS -U app`.
+const PSQL_RDS: [&str; 7] = ["exec", "--", "psql", "-h", RDS, "-U", "app"];
 
 /// A temp home with a stand-in client on PATH.
 struct Env {
@@ -161,7 +163,7 @@ fn client_gets_token_and_tls_in_env_argv_unchanged() {
 #[test]
 fn exit_status_passes_through() {
     let env = Env::new().set("FAKE_EXIT", "42");
-    let out = env.vouch(&["exec", "--", "psql", "-h", RDS, "-U", "app"]);
+    let out = env.vouch(&PSQL_RDS);
     assert_eq!(out.status.code(), Some(42));
 }
 
@@ -300,7 +302,7 @@ fn unknown_client_lists_the_supported_ones() {
 #[test]
 fn missing_client_is_127() {
     let env = Env::new().set("PATH", "/nonexistent");
-    let out = env.vouch(&["exec", "--", "psql", "-h", RDS, "-U", "app"]);
+    let out = env.vouch(&PSQL_RDS);
     assert_eq!(out.status.code(), Some(127));
     assert!(
         stderr(&out).starts_with("vouch: psql: command not found"),
@@ -362,7 +364,7 @@ fn credentials_problems_stop_before_the_client() {
             .unset("AWS_SECRET_ACCESS_KEY"),
     ];
     for env in cases {
-        let out = env.vouch(&["exec", "--", "psql", "-h", RDS, "-U", "app"]);
+        let out = env.vouch(&PSQL_RDS);
         assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
         assert!(env.record().is_none(), "client must not run");
         assert!(!stderr(&out).contains(SECRET));
@@ -372,7 +374,7 @@ fn credentials_problems_stop_before_the_client() {
 #[test]
 fn empty_session_token_is_ignored() {
     let env = Env::new().set("AWS_SESSION_TOKEN", "");
-    let out = env.vouch(&["exec", "--", "psql", "-h", RDS, "-U", "app"]);
+    let out = env.vouch(&PSQL_RDS);
     assert!(out.status.success(), "{}", stderr(&out));
     let token = env_value(&env.record().unwrap(), "PGPASSWORD").unwrap();
     assert!(!token.contains("X-Amz-Security-Token"));
@@ -614,7 +616,7 @@ fn regions_the_builtin_bundle_lacks_are_announced() {
         "{}",
         stderr(&out)
     );
-    let out = env.vouch(&["exec", "--", "psql", "-h", RDS, "-U", "app"]);
+    let out = env.vouch(&PSQL_RDS);
     assert!(
         !stderr(&out).contains("root certificate"),
         "{}",
