@@ -3,6 +3,9 @@
 # verifier, and the verifier's config with the rig's fake keys.
 # shellcheck shell=bash
 
+# q VALUE: VALUE single-quoted for a shell.
+q() { printf "'%s'" "${1//\'/\'\\\'\'}"; }
+
 # rig_tls DIR PORT LABEL KEY_OWNER NAME...: a CA (DIR/ca.pem) and a server
 # certificate (DIR/server.crt, DIR/server.key owned by KEY_OWNER) for
 # localhost, 127.0.0.1, ::1 and each NAME.
@@ -138,4 +141,57 @@ region_of() { # RDS host name -> region, or nothing
   elif ((n >= 5)) && [[ "${labels[n - 4]}" == rds && "${labels[n - 3]}" == amazonaws && "${labels[n - 1]}" == cn ]]; then
     printf '%s' "${labels[n - 5]}"
   fi
+}
+
+# rig_write_env KIND [KEY=value...]: DIR/rig.env, sourceable, from the
+# caller's locals dir, port, first_name, region and creds_out (the
+# verifier's keys), plus any extra KEY=value.
+# shellcheck disable=SC2154  # the caller's locals
+rig_write_env() {
+  local kind=$1 line k v
+  shift
+  {
+    echo "# vouch $kind-rig (port $port). Stop with: $HERE/$kind-rig.sh stop $dir"
+    echo "export RIG_DIR=$(q "$dir")"
+    echo "export RIG_PORT=$(q "$port")"
+    echo "export RIG_CA=$(q "$dir/ca.pem")"
+    echo "export RIG_HOST_NAME=$(q "$first_name")"
+    echo "export RIG_REGION=$(q "$region")"
+    # Split at the first '=' only: `IFS='=' read` would drop a value's trailing '='.
+    while IFS= read -r line; do
+      k=${line%%=*} v=${line#*=}
+      [[ -n "$k" ]] && echo "export $k=$(q "$v")"
+    done < <(printf '%s\n' "$creds_out" "$@")
+  } >"$dir/rig.env"
+  chmod 0644 "$dir/rig.env"
+}
+
+# rig_main USAGE_LAST_LINE ARGS...: the command line of a rig script:
+# start [RIG_VAR=value...] | stop [DIR] | status [DIR]; anything else prints
+# the script's header comment (lines 2..USAGE_LAST_LINE) as usage.
+rig_main() {
+  local usage_end=$1 cmd a
+  shift
+  cmd="${1:-}"
+  [[ $# -gt 0 ]] && shift
+  case "$cmd" in
+    start)
+      for a in "$@"; do
+        case "$a" in
+          RIG_DIR=* | RIG_PORT=* | RIG_NAMES=* | RIG_ALLOW_EXTRA=* | RIG_REGION=*) export "${a?}" ;;
+          *) die "start: unknown argument '$a' (use RIG_VAR=value)" ;;
+        esac
+      done
+      start_rig
+      ;;
+    stop)
+      [[ "$(id -u)" == 0 ]] || die "stop: run as root"
+      stop_rig "${1:-${RIG_DIR:-}}"
+      ;;
+    status) status_rig "${1:-${RIG_DIR:-}}" ;;
+    *)
+      sed -n "2,${usage_end}p" "$0" | sed 's/^# \{0,1\}//' >&2
+      exit 2
+      ;;
+  esac
 }

@@ -63,7 +63,6 @@ pid_alive() { # pid -> 0 if it is a live postgres process
 recorded_pid() { if [[ -f "$1/pid" ]]; then tr -dc '0-9' <"$1/pid"; fi; }
 
 # Quote for a sourceable sh file.
-q() { printf "'%s'" "${1//\'/\'\\\'\'}"; }
 
 # ---------------------------------------------------------------- stop ------
 stop_rig() {
@@ -173,7 +172,7 @@ start_rig() {
 
   for n in localhost 127.0.0.1 "${name_arr[@]}"; do allow+=("$n:$port"); done
   allow+=("${extra_arr[@]}")
-  local creds_out k v line
+  local creds_out
   creds_out="$(rig_verifier_config "$dir" "$region" "${allow[@]}")" || die "writing the verifier config failed"
   chown root:postgres "$dir/config.json"
   chmod 0640 "$dir/config.json"
@@ -243,20 +242,7 @@ GRANT CONNECT ON DATABASE postgres TO "app", "app@corp", "a+b", "a b", "other", 
 SQL
 
   # --- rig.env ---
-  {
-    echo "# vouch pg-rig (port $port). Stop with: $HERE/pg-rig.sh stop $dir"
-    echo "export RIG_DIR=$(q "$dir")"
-    echo "export RIG_PORT=$(q "$port")"
-    echo "export RIG_CA=$(q "$dir/ca.pem")"
-    echo "export RIG_HOST_NAME=$(q "$first_name")"
-    echo "export RIG_REGION=$(q "$region")"
-    # Split at the first '=' only: `IFS='=' read` would drop a value's trailing '='.
-    while IFS= read -r line; do
-      k=${line%%=*} v=${line#*=}
-      [[ -n "$k" ]] && echo "export $k=$(q "$v")"
-    done <<<"$creds_out"
-  } >"$dir/rig.env"
-  chmod 0644 "$dir/rig.env"
+  rig_write_env pg
   START_OK=1
   trap - EXIT
   say "running: pid $pid, 127.0.0.1:$port, dir $dir, names: localhost 127.0.0.1 ${name_arr[*]}, region $region"
@@ -264,25 +250,4 @@ SQL
 }
 
 # ---------------------------------------------------------------- main ------
-cmd="${1:-}"
-[[ $# -gt 0 ]] && shift
-case "$cmd" in
-  start)
-    for a in "$@"; do
-      case "$a" in
-        RIG_DIR=* | RIG_PORT=* | RIG_NAMES=* | RIG_ALLOW_EXTRA=* | RIG_REGION=*) export "${a?}" ;;
-        *) die "start: unknown argument '$a' (use RIG_VAR=value)" ;;
-      esac
-    done
-    start_rig
-    ;;
-  stop)
-    [[ "$(id -u)" == 0 ]] || die "stop: run as root"
-    stop_rig "${1:-${RIG_DIR:-}}"
-    ;;
-  status) status_rig "${1:-${RIG_DIR:-}}" ;;
-  *)
-    sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//' >&2
-    exit 2
-    ;;
-esac
+rig_main 22 "$@"
