@@ -195,3 +195,29 @@ rig_main() {
       ;;
   esac
 }
+
+# rig_forget DIR PORT: after the server stopped, remove its pam.d file (only
+# if it is still this rig's) and its directory.
+rig_forget() {
+  local dir=$1 port=$2 pam
+  if [[ -n "$port" ]]; then
+    pam="$(pam_file_for "$port")"
+    # Only remove it if it is ours (another rig may have taken the port since).
+    if [[ -f "$pam" ]] && grep -qF "$dir/" "$pam"; then rm -f "$pam"; fi
+  fi
+  rm -rf -- "$dir"
+  say "stopped; removed $dir${port:+ and $(pam_file_for "$port")}"
+}
+
+# status_rig DIR: exit 0 and say so when the rig in DIR runs, else 3.
+status_rig() {
+  local dir="${1%/}" pid
+  [[ -n "$dir" ]] || die "status: give RIG_DIR (env or argument)"
+  pid="$(recorded_pid "$dir")"
+  if [[ -n "$pid" ]] && pid_alive "$pid"; then
+    echo "running: pid $pid, port $(cat "$dir/port" 2>/dev/null), dir $dir"
+    return 0
+  fi
+  echo "not running (dir $dir)"
+  return 3
+}

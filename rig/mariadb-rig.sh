@@ -86,7 +86,7 @@ sql_root() { # SQL on stdin, as root@localhost over the rig's socket (unix_socke
 
 # ---------------------------------------------------------------- stop ------
 stop_rig() {
-  local dir="$1" pid port pam
+  local dir="$1" pid port
   [[ -n "$dir" ]] || die "stop: give RIG_DIR (env or argument)"
   dir="${dir%/}"
   if [[ ! -d "$dir" ]]; then
@@ -109,27 +109,9 @@ stop_rig() {
     # Its parent is init (setsid + background), which reaps it a moment later.
     for _ in $(seq 1 30); do [[ -e "/proc/$pid" ]] || break; sleep 0.1; done
   fi
-  if [[ -n "$port" ]]; then
-    pam="$(pam_file_for "$port")"
-    # Only remove it if it is ours (another rig may have taken the port since).
-    if [[ -f "$pam" ]] && grep -qF "$dir/" "$pam"; then rm -f "$pam"; fi
-  fi
-  rm -rf -- "$dir"
-  say "stopped; removed $dir${port:+ and $(pam_file_for "$port")}"
+  rig_forget "$dir" "$port"
 }
 
-# ---------------------------------------------------------------- status ----
-status_rig() {
-  local dir="${1%/}" pid
-  [[ -n "$dir" ]] || die "status: give RIG_DIR (env or argument)"
-  pid="$(recorded_pid "$dir")"
-  if [[ -n "$pid" ]] && pid_alive "$pid"; then
-    echo "running: pid $pid, port $(cat "$dir/port" 2>/dev/null), dir $dir"
-    return 0
-  fi
-  echo "not running (dir $dir)"
-  return 3
-}
 
 # ---------------------------------------------------------------- start -----
 

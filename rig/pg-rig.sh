@@ -66,7 +66,7 @@ recorded_pid() { if [[ -f "$1/pid" ]]; then tr -dc '0-9' <"$1/pid"; fi; }
 
 # ---------------------------------------------------------------- stop ------
 stop_rig() {
-  local dir="$1" pid port pgbin kids k pam
+  local dir="$1" pid port pgbin kids k
   [[ -n "$dir" ]] || die "stop: give RIG_DIR (env or argument)"
   dir="${dir%/}"
   if [[ ! -d "$dir" ]]; then
@@ -102,27 +102,9 @@ stop_rig() {
       sleep 0.1
     done
   fi
-  if [[ -n "$port" ]]; then
-    pam="$(pam_file_for "$port")"
-    # Only remove it if it is ours (another rig may have taken the port since).
-    if [[ -f "$pam" ]] && grep -qF "$dir/" "$pam"; then rm -f "$pam"; fi
-  fi
-  rm -rf -- "$dir"
-  say "stopped; removed $dir${port:+ and $(pam_file_for "$port")}"
+  rig_forget "$dir" "$port"
 }
 
-# ---------------------------------------------------------------- status ----
-status_rig() {
-  local dir="${1%/}" pid
-  [[ -n "$dir" ]] || die "status: give RIG_DIR (env or argument)"
-  pid="$(recorded_pid "$dir")"
-  if [[ -n "$pid" ]] && pid_alive "$pid"; then
-    echo "running: pid $pid, port $(cat "$dir/port" 2>/dev/null), dir $dir"
-    return 0
-  fi
-  echo "not running (dir $dir)"
-  return 3
-}
 
 # ---------------------------------------------------------------- start -----
 
