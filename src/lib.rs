@@ -12,6 +12,7 @@ pub mod endpoint;
 pub mod error;
 pub mod exec;
 pub mod libpq;
+pub mod mysql;
 pub mod plan;
 pub mod target;
 pub mod tls;
