@@ -1,7 +1,21 @@
 # rig/common.sh — owns: the parts every rig shares (sourced by pg-rig.sh and
-# mariadb-rig.sh): the test CA and server certificate, the PAM module and
-# verifier, and the verifier's config with the rig's fake keys.
+# mariadb-rig.sh): the test CA and server certificate, the PAM module, the
+# verifier and its config with the rig's fake keys, the pam.d file, rig.env,
+# the start/stop/status command line and the server-independent halves of
+# start and stop; and, sourced by selftest.sh and selftest-mariadb.sh, the
+# self-tests' counters and their opening (start a rig, check it) and closing.
+#
+# A rig script sets HERE, MARKER (its RIG_DIR marker file),
+# SERVER_NAME (for messages), SERVER_PID_FILE (the server's own pid file,
+# relative to RIG_DIR), and defines say, die, pam_file_for PORT, pid_alive PID
+# (a live server process), server_stop DIR PID (the server's own clean
+# shutdown) and start_rig; it may define rig_start_failed (more clean-up when
+# start fails).
 # shellcheck shell=bash
+# shellcheck disable=SC2015  # "cond && ok ... || bad ...": ok always returns 0
+
+# The verifier runs with Debian's python3, never a pyenv or venv one.
+SYSTEM_PY=/usr/bin/python3
 
 # q VALUE: VALUE single-quoted for a shell.
 q() { printf "'%s'" "${1//\'/\'\\\'\'}"; }
@@ -41,6 +55,32 @@ rig_verifier() {
   install -m 0755 "$HERE/verify_rds_token.py" "$dir/verify_rds_token.py"
 }
 
+# rig_auth KIND SERVER_USER CONFIG_GROUP CONFIG_MODE: the server-independent
+# middle of start, run inside start_rig after rig_prepare (reads its locals
+# dir, port, region, pam, name_arr, extra_arr; sets its local creds_out): the
+# TLS files (server key owned by SERVER_USER), the PAM module and verifier,
+# the verifier config (root:CONFIG_GROUP, CONFIG_MODE) with the allowlist
+# localhost, 127.0.0.1 and RIG_NAMES at the port plus RIG_ALLOW_EXTRA, and
+# the pam.d file that hands the password to the verifier.
+# shellcheck disable=SC2154,SC2034  # the caller's locals
+rig_auth() {
+  local kind=$1 user=$2 group=$3 mode=$4 n allow=()
+  rig_tls "$dir" "$port" "$kind-rig" "$user" "${name_arr[@]}"
+  rig_verifier "$dir"
+  for n in localhost 127.0.0.1 "${name_arr[@]}"; do allow+=("$n:$port"); done
+  allow+=("${extra_arr[@]}")
+  creds_out="$(rig_verifier_config "$dir" "$region" "${allow[@]}")" || die "writing the verifier config failed"
+  chown "root:$group" "$dir/config.json"
+  chmod "$mode" "$dir/config.json"
+  cat >"$pam.tmp.$$" <<EOF
+# vouch $kind-rig on port $port ($dir) — removed by: rig/$kind-rig.sh stop $dir
+auth     required $dir/pam_vouch_exec.so $SYSTEM_PY $dir/verify_rds_token.py $dir/config.json
+account  required pam_permit.so
+EOF
+  chmod 0644 "$pam.tmp.$$"
+  mv -f "$pam.tmp.$$" "$pam"
+}
+
 # rig_verifier_config DIR REGION HOST:PORT...: write DIR/config.json (the
 # fake keys, the region, the host:port allowlist) and print the keys as
 # KEY=value lines for rig.env.
@@ -71,14 +111,26 @@ for k, v in (("RIG_AKID", s["access_key_id"]), ("RIG_SECRET", s["secret_access_k
 PY
 }
 
-# rig_prepare KIND: the common first half of `start`, run inside the rig's
-# start_rig (bash's dynamic scope: it reads and sets that function's locals
-# names, extra, dir, port, name_arr, extra_arr, first_name, region, pam, pid,
-# n): check RIG_NAMES/RIG_ALLOW_EXTRA, pick the region, refuse a running rig
-# or a busy port, then make (or wipe a stale) RIG_DIR marked as this KIND's.
+# rig_prepare KIND DEFAULT_PORT SERVER_USER: the common first half of
+# `start`, run inside the rig's start_rig (bash's dynamic scope: it sets that
+# function's locals port, names, extra, dir, name_arr, extra_arr, first_name,
+# region, pam, pid, n): read the RIG_* settings, check root, SERVER_USER, the
+# tools every rig needs, RIG_PORT, RIG_NAMES and RIG_ALLOW_EXTRA, pick the
+# region, refuse a running rig or a busy port, then make (or wipe a stale)
+# RIG_DIR marked as this KIND's, with the EXIT trap start_cleanup armed.
 # shellcheck disable=SC2154,SC2034  # the caller's locals; START_* are the caller's globals
 rig_prepare() {
-  local kind=$1
+  local kind=$1 user=$3
+  port="${RIG_PORT:-$2}"
+  names="${RIG_NAMES-mydb.cluster-abc123.us-east-1.rds.amazonaws.com}"
+  extra="${RIG_ALLOW_EXTRA:-}"
+  dir="${RIG_DIR:-}"
+  [[ "$(id -u)" == 0 ]] || die "start: run as root (writes /etc/pam.d, runs the server as $user)"
+  id "$user" >/dev/null 2>&1 || die "no $user OS user (run scripts/setup.sh)"
+  [[ -x "$SYSTEM_PY" ]] || die "$SYSTEM_PY missing (the verifier must not depend on pyenv)"
+  command -v gcc >/dev/null || die "gcc missing (run scripts/setup.sh)"
+  [[ -f /usr/include/security/pam_modules.h ]] || die "PAM headers missing: apt-get install libpam0g-dev (scripts/setup.sh)"
+  if ! [[ "$port" =~ ^[0-9]+$ ]] || ((port < 1 || port > 65535)); then die "bad RIG_PORT '$port'"; fi
   read -r -a name_arr <<<"$names"
   read -r -a extra_arr <<<"$extra"
   for n in "${name_arr[@]}"; do
@@ -196,6 +248,95 @@ rig_main() {
   esac
 }
 
+# ------------------------------------------------------- processes ------
+running() { # pid -> 0 if the process exists and is not a zombie
+  local st
+  [[ "$1" =~ ^[0-9]+$ ]] || return 1
+  st="$(sed -n 's/^[0-9]* (.*) \([A-Za-z]\) .*/\1/p' "/proc/$1/stat" 2>/dev/null || true)"
+  [[ -n "$st" && "$st" != Z && "$st" != X ]]
+}
+
+# wait_gone PID TENTHS: wait up to TENTHS tenths of a second until PID no
+# longer runs; 0 once it is gone.
+wait_gone() {
+  local i
+  for ((i = 0; i < $2; i++)); do running "$1" || return 0; sleep 0.1; done
+  ! running "$1"
+}
+
+recorded_pid() { if [[ -f "$1/pid" ]]; then tr -dc '0-9' <"$1/pid"; fi; }
+
+# rig_pid DIR: the server's pid as start recorded it, else from the server's
+# own pid file (a start that failed half-way).
+rig_pid() {
+  local pid
+  pid="$(recorded_pid "$1")"
+  if [[ -z "$pid" && -f "$1/$SERVER_PID_FILE" ]]; then pid="$(head -n1 "$1/$SERVER_PID_FILE" | tr -dc '0-9')"; fi
+  printf '%s' "$pid"
+}
+
+# ------------------------------------------------------- start / stop ---
+START_DIR="" START_CREATED=0 START_PORT="" START_OK=0
+
+# start_cleanup: start's EXIT trap (armed by rig_prepare). After a failed
+# start: the rig's own clean-up, the end of server.log, then a dir start made
+# is stopped and removed; a caller-given dir is kept for inspection with
+# nothing left running and its pam.d file removed.
+start_cleanup() {
+  ((START_OK)) && return 0
+  say "start failed; cleaning up"
+  if declare -F rig_start_failed >/dev/null; then rig_start_failed || true; fi
+  if [[ -n "$START_DIR" && -f "$START_DIR/server.log" ]]; then
+    tail -n 20 "$START_DIR/server.log" | sed 's/^/  server.log: /' >&2 || true
+  fi
+  if [[ -n "$START_DIR" && -f "$START_DIR/$MARKER" ]]; then
+    if ((START_CREATED)); then
+      stop_rig "$START_DIR" >/dev/null 2>&1 || true
+    else
+      local pid; pid="$(rig_pid "$START_DIR")"
+      if [[ -n "$pid" ]] && pid_alive "$pid"; then kill -TERM "$pid" 2>/dev/null || true; fi
+      rm -f "$(pam_file_for "$START_PORT")"
+    fi
+  fi
+}
+
+# stop_rig DIR: stop the server of the rig in DIR (server_stop, then SIGTERM
+# and SIGKILL if it will not go), wait until init has reaped it and its
+# children, then remove the rig's pam.d file and DIR.
+stop_rig() {
+  local dir="${1%/}" pid port kids k any
+  [[ -n "$dir" ]] || die "stop: give RIG_DIR (env or argument)"
+  if [[ ! -d "$dir" ]]; then
+    say "stop: $dir does not exist (nothing to stop)"
+    return 0
+  fi
+  [[ -f "$dir/$MARKER" ]] || die "stop: $dir is not a ${MARKER#.vouch-rig-}-rig directory (no $MARKER)"
+  port="$(cat "$dir/port" 2>/dev/null || true)"
+  pid="$(rig_pid "$dir")"
+  if [[ -n "$pid" ]] && pid_alive "$pid"; then
+    kids="$(pgrep -P "$pid" 2>/dev/null | tr '\n' ' ' || true)"
+    server_stop "$dir" "$pid"
+    if ! wait_gone "$pid" 50; then
+      say "stop: $SERVER_NAME $pid did not stop; sending SIGTERM, then SIGKILL"
+      kill -TERM "$pid" 2>/dev/null || true
+      wait_gone "$pid" 50 || kill -KILL "$pid" 2>/dev/null || true
+    fi
+    for k in $kids; do
+      if running "$k"; then kill -KILL "$k" 2>/dev/null || true; fi
+    done
+    wait_gone "$pid" 50 || die "stop: $SERVER_NAME $pid is still alive"
+    # Its parent is init (setsid), which reaps it a moment later; wait for
+    # that so a pgrep right after stop shows no zombie of ours.
+    for _ in $(seq 1 30); do
+      any=0
+      for k in "$pid" $kids; do [[ -e "/proc/$k" ]] && any=1; done
+      ((any)) || break
+      sleep 0.1
+    done
+  fi
+  rig_forget "$dir" "$port"
+}
+
 # rig_forget DIR PORT: after the server stopped, remove its pam.d file (only
 # if it is still this rig's) and its directory.
 rig_forget() {
@@ -220,4 +361,87 @@ status_rig() {
   fi
   echo "not running (dir $dir)"
   return 3
+}
+
+# ---------------------------------------------- the self-tests' parts ---
+# Sourced by selftest.sh and selftest-mariadb.sh (which set HERE and NAME).
+
+ok() { PASS=$((PASS + 1)); printf 'ok   %s\n' "$1"; }
+bad() { FAIL=$((FAIL + 1)); printf 'FAIL %s\n' "$1"; [[ -n "${2:-}" ]] && printf '%s\n' "$2" | sed 's/^/     /'; return 0; }
+token() { "$PY" "$HERE/botocore_token.py" "$@"; } # a reference token from botocore
+
+# selftest_begin NAME: PY (BOTOCORE_PYTHON, default python3 on PATH), the
+# counters PASS and FAIL, a WORK dir, and an EXIT trap that stops a rig still
+# running from selftest_start_rig and removes WORK. Needs root and botocore.
+selftest_begin() {
+  ST_NAME=$1 ST_RIG="" ST_STALE=""
+  PY="${BOTOCORE_PYTHON:-python3}"
+  PASS=0 FAIL=0 RIG_ENV=""
+  WORK="$(mktemp -d "/tmp/vouch-rig-$ST_NAME.XXXXXX")"
+  trap selftest_cleanup EXIT
+  [[ "$(id -u)" == 0 ]] || { echo "$ST_NAME: run as root" >&2; exit 1; }
+  "$PY" -c 'import botocore' 2>/dev/null || { echo "$ST_NAME: $PY has no botocore (scripts/setup.sh)" >&2; exit 1; }
+}
+
+selftest_cleanup() {
+  if [[ -n "$RIG_ENV" && -f "$RIG_ENV" ]]; then
+    # shellcheck disable=SC1090
+    (source "$RIG_ENV" && "$ST_RIG" stop "$RIG_DIR" >/dev/null 2>&1) || true
+  fi
+  rm -rf "$WORK"
+}
+
+# selftest_start_rig KIND PORT ALLOW_EXTRA: plant a stale pam.d file for PORT,
+# start rig/KIND-rig.sh over it (RIG_NAMES=$NAME, fresh dir, region from the
+# name), source its rig.env, and check status and the pam.d file. A failed
+# start ends the self-test.
+selftest_start_rig() {
+  local kind=$1 port=$2 extra=$3 t0 t1
+  ST_RIG="$HERE/$kind-rig.sh"
+  ST_STALE="/etc/pam.d/vouch-rig-$kind-$port"
+  printf 'auth required /nonexistent/pam_stale.so\n' >"$ST_STALE"
+  t0=$EPOCHREALTIME
+  if RIG_ENV="$(RIG_PORT=$port RIG_DIR='' RIG_NAMES="$NAME" RIG_ALLOW_EXTRA="$extra" RIG_REGION='' \
+    "$ST_RIG" start 2>"$WORK/start.err" | tail -n1)" && [[ -f "$RIG_ENV" ]]; then
+    t1=$EPOCHREALTIME
+    ok "start over a stale pam.d file ($(((${t1/./} - ${t0/./}) / 1000)) ms)"
+  else
+    bad "start" "$(cat "$WORK/start.err")"
+    selftest_end || exit 1
+  fi
+  # shellcheck disable=SC1090
+  source "$RIG_ENV"
+  "$ST_RIG" status "$RIG_DIR" >/dev/null && ok "status: running" || bad "status"
+  grep -q "$RIG_DIR/pam_vouch_exec.so" "$ST_STALE" && ok "pam.d file replaced" || bad "pam.d file not replaced"
+}
+
+# selftest_stop_rig: stop the rig of selftest_start_rig; its pam.d file and
+# dir must be gone and status must say "not running".
+selftest_stop_rig() {
+  local dir="$RIG_DIR"
+  "$ST_RIG" stop "$dir" 2>"$WORK/stop.err" && ok "stop" || bad "stop" "$(cat "$WORK/stop.err")"
+  RIG_ENV=""
+  [[ ! -e "$ST_STALE" ]] && ok "$ST_STALE removed" || bad "$ST_STALE still there"
+  [[ ! -e "$dir" ]] && ok "$dir removed" || bad "$dir still there"
+  "$ST_RIG" status "$dir" >/dev/null 2>&1 && bad "status after stop says running" || ok "status after stop: not running"
+}
+
+# selftest_check_log TOKEN: the rig's server.log holds the verifier's one-line
+# reasons (an ACCEPT, an expired REJECT) but neither TOKEN's signature nor the
+# rig's secret key.
+selftest_check_log() {
+  local log="$RIG_DIR/server.log"
+  grep -q 'vouch-rig verify: .*ACCEPT' "$log" && grep -q 'vouch-rig verify: .*REJECT: token expired' "$log" \
+    && ok "server.log has the verifier's one-line reasons" || bad "verifier lines missing from server.log"
+  if grep -qF "${1: -64}" "$log" || grep -qF "$RIG_SECRET" "$log"; then
+    bad "a token signature or the secret is in server.log"
+  else
+    ok "no token or secret in server.log"
+  fi
+}
+
+# selftest_end: the closing count line; 0 iff nothing failed.
+selftest_end() {
+  echo "$ST_NAME: $PASS passed, $FAIL failed"
+  ((FAIL == 0))
 }

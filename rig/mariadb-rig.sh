@@ -27,8 +27,9 @@ set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=rig/common.sh
 . "$HERE/common.sh"
-SYSTEM_PY=/usr/bin/python3
 MARKER=.vouch-rig-mariadb
+SERVER_NAME=mariadbd
+SERVER_PID_FILE=sock/mariadbd.pid
 MYSQLD=/usr/sbin/mariadbd
 PAM_TOOL_DIR=/usr/lib/mysql/plugin/auth_pam_tool_dir
 
@@ -38,23 +39,12 @@ die() { printf 'mariadb-rig: ERROR: %s\n' "$*" >&2; exit 1; }
 pam_service_for() { printf 'vouch-rig-mariadb-%s' "$1"; }
 pam_file_for() { printf '/etc/pam.d/%s' "$(pam_service_for "$1")"; }
 
-running() { # pid -> 0 if the process exists and is not a zombie
-  local st
-  [[ "$1" =~ ^[0-9]+$ ]] || return 1
-  st="$(sed -n 's/^[0-9]* (.*) \([A-Za-z]\) .*/\1/p' "/proc/$1/stat" 2>/dev/null || true)"
-  [[ -n "$st" && "$st" != Z && "$st" != X ]]
-}
-
 pid_alive() { # pid -> 0 if it is a live mariadbd process
   local pid="$1" comm
   running "$pid" || return 1
   comm="$(cat "/proc/$pid/comm" 2>/dev/null || true)"
   [[ "$comm" == mariadbd* || "$comm" == mysqld* ]]
 }
-
-recorded_pid() { if [[ -f "$1/pid" ]]; then tr -dc '0-9' <"$1/pid"; fi; }
-
-# Quote for a sourceable sh file.
 
 # mariadb-install-db --user=X (run as root) chowns the system auth_pam_tool_dir
 # to X; a server running as another user then gets EACCES on auth_pam_tool and
@@ -84,101 +74,32 @@ sql_root() { # SQL on stdin, as root@localhost over the rig's socket (unix_socke
   mariadb --no-defaults --protocol=socket -S "$dir/sock/mysqld.sock" -u root --batch --skip-column-names
 }
 
-# ---------------------------------------------------------------- stop ------
-stop_rig() {
-  local dir="$1" pid port
-  [[ -n "$dir" ]] || die "stop: give RIG_DIR (env or argument)"
-  dir="${dir%/}"
-  if [[ ! -d "$dir" ]]; then
-    say "stop: $dir does not exist (nothing to stop)"
-    return 0
-  fi
-  [[ -f "$dir/$MARKER" ]] || die "stop: $dir is not a mariadb-rig directory (no $MARKER)"
-  port="$(cat "$dir/port" 2>/dev/null || true)"
-  pid="$(recorded_pid "$dir")"
-  [[ -z "$pid" && -f "$dir/sock/mariadbd.pid" ]] && pid="$(tr -dc '0-9' <"$dir/sock/mariadbd.pid")"
-  if [[ -n "$pid" ]] && pid_alive "$pid"; then
-    kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq 1 200); do running "$pid" || break; sleep 0.1; done
-    if running "$pid"; then
-      say "stop: mariadbd $pid ignored SIGTERM for 20 s; sending SIGKILL"
-      kill -KILL "$pid" 2>/dev/null || true
-      for _ in $(seq 1 50); do running "$pid" || break; sleep 0.1; done
-    fi
-    running "$pid" && die "stop: mariadbd $pid is still alive"
-    # Its parent is init (setsid + background), which reaps it a moment later.
-    for _ in $(seq 1 30); do [[ -e "/proc/$pid" ]] || break; sleep 0.1; done
-  fi
-  rig_forget "$dir" "$port"
+# server_stop DIR PID: SIGTERM is mariadbd's clean shutdown; give it 20 s
+# (stop_rig in common.sh does the rest).
+server_stop() {
+  kill -TERM "$2" 2>/dev/null || true
+  wait_gone "$2" 200 || say "stop: mariadbd $2 ignored SIGTERM for 20 s"
 }
-
 
 # ---------------------------------------------------------------- start -----
-
-START_DIR="" START_CREATED=0 START_PORT="" START_OK=0 START_TOOLSTATE=""
-start_cleanup() {
-  ((START_OK)) && return 0
-  say "start failed; cleaning up"
-  pam_tool_restore "$START_TOOLSTATE" || true
-  if [[ -n "$START_DIR" && -f "$START_DIR/server.log" ]]; then
-    tail -n 20 "$START_DIR/server.log" | sed 's/^/  server.log: /' >&2 || true
-  fi
-  if [[ -n "$START_DIR" && -f "$START_DIR/$MARKER" ]]; then
-    if ((START_CREATED)); then
-      stop_rig "$START_DIR" >/dev/null 2>&1 || true
-    else
-      # keep a caller-given dir for inspection, but leave nothing running
-      local pid; pid="$(recorded_pid "$START_DIR")"
-      [[ -z "$pid" && -f "$START_DIR/sock/mariadbd.pid" ]] && pid="$(tr -dc '0-9' <"$START_DIR/sock/mariadbd.pid")"
-      if [[ -n "$pid" ]] && pid_alive "$pid"; then kill -TERM "$pid" 2>/dev/null || true; fi
-      rm -f "$(pam_file_for "$START_PORT")"
-    fi
-  fi
-}
+START_TOOLSTATE=""
+rig_start_failed() { pam_tool_restore "$START_TOOLSTATE"; }
 
 start_rig() {
-  local port="${RIG_PORT:-13306}"
-  local names="${RIG_NAMES-mydb.cluster-abc123.us-east-1.rds.amazonaws.com}"
-  local extra="${RIG_ALLOW_EXTRA:-}"
-  local dir="${RIG_DIR:-}"
-  local pam svc pid n first_name region allow=() name_arr=() extra_arr=()
+  local port names extra dir pam pid n first_name region creds_out name_arr=() extra_arr=() svc
 
-  [[ "$(id -u)" == 0 ]] || die "start: run as root (writes /etc/pam.d, runs the server as mysql)"
-  id mysql >/dev/null 2>&1 || die "no mysql OS user (apt-get install mariadb-server)"
-  [[ -x "$MYSQLD" ]] || die "$MYSQLD missing (apt-get install --no-install-recommends mariadb-server mariadb-client)"
-  command -v mariadb >/dev/null || die "mariadb client missing (apt-get install mariadb-client)"
+  [[ -x "$MYSQLD" ]] || die "$MYSQLD missing (run scripts/setup.sh: mariadb-server)"
+  command -v mariadb >/dev/null || die "mariadb client missing (run scripts/setup.sh: mariadb-client)"
   command -v mariadb-install-db >/dev/null || die "mariadb-install-db missing"
   [[ -f /usr/lib/mysql/plugin/auth_pam.so ]] || die "auth_pam plugin missing"
-  [[ -x "$SYSTEM_PY" ]] || die "$SYSTEM_PY missing (the verifier must not depend on pyenv)"
-  command -v gcc >/dev/null || die "gcc missing (run scripts/setup.sh)"
-  [[ -f /usr/include/security/pam_modules.h ]] || die "PAM headers missing: apt-get install libpam0g-dev (scripts/setup.sh)"
-  if ! [[ "$port" =~ ^[0-9]+$ ]] || ((port < 1 || port > 65535)); then die "bad RIG_PORT '$port'"; fi
+  rig_prepare mariadb 13306 mysql
   pam_tool_check
   svc="$(pam_service_for "$port")"
-  rig_prepare mariadb
   as_mysql test -x "$dir" || die "the mysql user cannot reach $dir (a parent directory is not world-executable)"
 
-  # --- TLS: a CA and a server cert for localhost, 127.0.0.1 and RIG_NAMES ---
-  rig_tls "$dir" "$port" mariadb-rig mysql "${name_arr[@]}"
-
-  # --- PAM module + verifier + its config (run as root by auth_pam_tool) ---
-  rig_verifier "$dir"
-
-  for n in localhost 127.0.0.1 "${name_arr[@]}"; do allow+=("$n:$port"); done
-  allow+=("${extra_arr[@]}")
-  local creds_out
-  creds_out="$(rig_verifier_config "$dir" "$region" "${allow[@]}")" || die "writing the verifier config failed"
-  chown root:root "$dir/config.json"
-  chmod 0600 "$dir/config.json"
-
-  local tmp_pam="$pam.tmp.$$"
-  cat >"$tmp_pam" <<EOF
-# vouch mariadb-rig on port $port ($dir) — removed by: rig/mariadb-rig.sh stop $dir
-auth     required $dir/pam_vouch_exec.so $SYSTEM_PY $dir/verify_rds_token.py $dir/config.json
-account  required pam_permit.so
-EOF
-  chmod 0644 "$tmp_pam"
-  mv -f "$tmp_pam" "$pam"
+  # --- TLS, PAM module, verifier and its config (auth_pam_tool runs the
+  # verifier as root), the pam.d file ---
+  rig_auth mariadb mysql root 0600
 
   # --- the data dir (private; the system server and /var/lib/mysql are untouched) ---
   install -d -o mysql -g mysql -m 0755 "$dir/sock"

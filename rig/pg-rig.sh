@@ -24,8 +24,9 @@ set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=rig/common.sh
 . "$HERE/common.sh"
-SYSTEM_PY=/usr/bin/python3
 MARKER=.vouch-rig-pg
+SERVER_NAME=postmaster
+SERVER_PID_FILE=data/postmaster.pid
 
 say() { printf 'pg-rig: %s\n' "$*" >&2; }
 die() { printf 'pg-rig: ERROR: %s\n' "$*" >&2; exit 1; }
@@ -46,13 +47,6 @@ pg_bindir() {
 
 as_pg() { (cd / && runuser -u postgres -- "$@"); }
 
-running() { # pid -> 0 if the process exists and is not a zombie
-  local st
-  [[ "$1" =~ ^[0-9]+$ ]] || return 1
-  st="$(sed -n 's/^[0-9]* (.*) \([A-Za-z]\) .*/\1/p' "/proc/$1/stat" 2>/dev/null || true)"
-  [[ -n "$st" && "$st" != Z && "$st" != X ]]
-}
-
 pid_alive() { # pid -> 0 if it is a live postgres process
   local pid="$1" comm
   running "$pid" || return 1
@@ -60,115 +54,26 @@ pid_alive() { # pid -> 0 if it is a live postgres process
   [[ "$comm" == postgres* ]]
 }
 
-recorded_pid() { if [[ -f "$1/pid" ]]; then tr -dc '0-9' <"$1/pid"; fi; }
-
-# Quote for a sourceable sh file.
-
-# ---------------------------------------------------------------- stop ------
-stop_rig() {
-  local dir="$1" pid port pgbin kids k
-  [[ -n "$dir" ]] || die "stop: give RIG_DIR (env or argument)"
-  dir="${dir%/}"
-  if [[ ! -d "$dir" ]]; then
-    say "stop: $dir does not exist (nothing to stop)"
-    return 0
-  fi
-  [[ -f "$dir/$MARKER" ]] || die "stop: $dir is not a pg-rig directory (no $MARKER)"
-  port="$(cat "$dir/port" 2>/dev/null || true)"
-  pid="$(recorded_pid "$dir")"
-  if [[ -n "$pid" ]] && pid_alive "$pid"; then
-    pgbin="$(cat "$dir/pgbin" 2>/dev/null || pg_bindir)"
-    kids="$(pgrep -P "$pid" 2>/dev/null | tr '\n' ' ' || true)"
-    as_pg "$pgbin/pg_ctl" -D "$dir/data" -m fast -w -t 20 stop >"$dir/stop.log" 2>&1 || cat "$dir/stop.log" >&2
-    # pg_ctl returns once postmaster.pid is gone; the process may take a moment more.
-    for _ in $(seq 1 50); do running "$pid" || break; sleep 0.1; done
-    if running "$pid"; then
-      say "stop: pg_ctl did not stop pid $pid; sending SIGTERM/SIGKILL"
-      kill -TERM "$pid" 2>/dev/null || true
-      for _ in $(seq 1 50); do running "$pid" || break; sleep 0.1; done
-      kill -KILL "$pid" 2>/dev/null || true
-    fi
-    for k in $kids; do
-      if running "$k"; then kill -KILL "$k" 2>/dev/null || true; fi
-    done
-    for _ in $(seq 1 50); do running "$pid" || break; sleep 0.1; done
-    running "$pid" && die "stop: postmaster $pid is still alive"
-    # The postmaster's parent is init, which reaps it a moment later; wait for
-    # that so "pgrep -u postgres" right after stop shows no zombie of ours.
-    for _ in $(seq 1 30); do
-      local any=0
-      for k in "$pid" $kids; do [[ -e "/proc/$k" ]] && any=1; done
-      ((any)) || break
-      sleep 0.1
-    done
-  fi
-  rig_forget "$dir" "$port"
+# server_stop DIR PID: pg_ctl's fast shutdown (stop_rig in common.sh does the rest).
+server_stop() {
+  local pgbin
+  pgbin="$(cat "$1/pgbin" 2>/dev/null || pg_bindir)"
+  as_pg "$pgbin/pg_ctl" -D "$1/data" -m fast -w -t 20 stop >"$1/stop.log" 2>&1 || cat "$1/stop.log" >&2
 }
-
 
 # ---------------------------------------------------------------- start -----
-
-START_DIR="" START_CREATED=0 START_PORT="" START_OK=0
-start_cleanup() {
-  ((START_OK)) && return 0
-  say "start failed; cleaning up"
-  if [[ -n "$START_DIR" && -f "$START_DIR/server.log" ]]; then
-    tail -n 20 "$START_DIR/server.log" | sed 's/^/  server.log: /' >&2 || true
-  fi
-  if [[ -n "$START_DIR" && -f "$START_DIR/$MARKER" ]]; then
-    if ((START_CREATED)); then
-      stop_rig "$START_DIR" >/dev/null 2>&1 || true
-    else
-      # keep a caller-given dir for inspection, but leave nothing running
-      local pid; pid="$(recorded_pid "$START_DIR")"
-      [[ -z "$pid" ]] && [[ -f "$START_DIR/data/postmaster.pid" ]] && pid="$(head -n1 "$START_DIR/data/postmaster.pid")"
-      if [[ -n "$pid" ]] && pid_alive "$pid"; then kill -TERM "$pid" 2>/dev/null || true; fi
-      rm -f "$(pam_file_for "$START_PORT")"
-    fi
-  fi
-}
-
 start_rig() {
-  local port="${RIG_PORT:-15432}"
-  local names="${RIG_NAMES-mydb.cluster-abc123.us-east-1.rds.amazonaws.com}"
-  local extra="${RIG_ALLOW_EXTRA:-}"
-  local dir="${RIG_DIR:-}"
-  local pgbin pam pid n first_name region allow=() name_arr=() extra_arr=()
+  local port names extra dir pam pid n first_name region creds_out name_arr=() extra_arr=() pgbin
 
-  [[ "$(id -u)" == 0 ]] || die "start: run as root (writes /etc/pam.d, runs the server as postgres)"
-  id postgres >/dev/null 2>&1 || die "no postgres OS user (run scripts/setup.sh)"
-  [[ -x "$SYSTEM_PY" ]] || die "$SYSTEM_PY missing (the verifier must not depend on pyenv)"
-  command -v gcc >/dev/null || die "gcc missing (run scripts/setup.sh)"
-  [[ -f /usr/include/security/pam_modules.h ]] || die "PAM headers missing: apt-get install libpam0g-dev (scripts/setup.sh)"
-  if ! [[ "$port" =~ ^[0-9]+$ ]] || ((port < 1 || port > 65535)); then die "bad RIG_PORT '$port'"; fi
   pgbin="$(pg_bindir)"
-  rig_prepare pg
+  rig_prepare pg 15432 postgres
   echo "$pgbin" >"$dir/pgbin"
   as_pg test -x "$dir" || die "the postgres user cannot reach $dir (a parent directory is not world-executable)"
 
-  # --- TLS: a CA and a server cert for localhost, 127.0.0.1 and RIG_NAMES ---
-  rig_tls "$dir" "$port" pg-rig postgres "${name_arr[@]}"
-
-  # --- PAM module + verifier + its config ---
-  rig_verifier "$dir"
-
-  for n in localhost 127.0.0.1 "${name_arr[@]}"; do allow+=("$n:$port"); done
-  allow+=("${extra_arr[@]}")
-  local creds_out
-  creds_out="$(rig_verifier_config "$dir" "$region" "${allow[@]}")" || die "writing the verifier config failed"
-  chown root:postgres "$dir/config.json"
-  chmod 0640 "$dir/config.json"
+  # --- TLS, PAM module, verifier and its config, the pam.d file ---
+  rig_auth pg postgres postgres 0640
   as_pg test -r "$dir/config.json" -a -r "$dir/verify_rds_token.py" -a -r "$dir/pam_vouch_exec.so" \
     || die "the postgres user cannot read the rig files in $dir"
-
-  local tmp_pam="$pam.tmp.$$"
-  cat >"$tmp_pam" <<EOF
-# vouch pg-rig on port $port ($dir) — removed by: rig/pg-rig.sh stop $dir
-auth     required $dir/pam_vouch_exec.so $SYSTEM_PY $dir/verify_rds_token.py $dir/config.json
-account  required pam_permit.so
-EOF
-  chmod 0644 "$tmp_pam"
-  mv -f "$tmp_pam" "$pam"
 
   # --- the cluster ---
   install -d -o postgres -g postgres -m 0755 "$dir/sock"

@@ -9,59 +9,29 @@
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-PY="${BOTOCORE_PYTHON:-python3}"
+# shellcheck source=rig/common.sh
+. "$HERE/common.sh"
 PORT="${RIG_SELFTEST_MARIADB_PORT:-13399}"
 NAME=mydb.cluster-abc123.us-east-1.rds.amazonaws.com
 PAM_TOOL_DIR=/usr/lib/mysql/plugin/auth_pam_tool_dir
-PASS=0 FAIL=0
-WORK="$(mktemp -d /tmp/vouch-rig-selftest-mariadb.XXXXXX)"
-RIG_ENV=""
 
 # Nothing from the caller's client environment may steer mariadb here.
 unset MYSQL_PWD MYSQL_HOST MYSQL_TCP_PORT MYSQL_UNIX_PORT MYSQL_HOME MARIADB_HOME LIBMYSQL_PLUGINS 2>/dev/null || true
 
-ok() { PASS=$((PASS + 1)); printf 'ok   %s\n' "$1"; }
-bad() { FAIL=$((FAIL + 1)); printf 'FAIL %s\n' "$1"; [[ -n "${2:-}" ]] && printf '%s\n' "$2" | sed 's/^/     /'; return 0; }
-
-cleanup() {
-  if [[ -n "$RIG_ENV" && -f "$RIG_ENV" ]]; then
-    # shellcheck disable=SC1090
-    (source "$RIG_ENV" && "$HERE/mariadb-rig.sh" stop "$RIG_DIR" >/dev/null 2>&1) || true
-  fi
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-[[ "$(id -u)" == 0 ]] || { echo "selftest-mariadb: run as root" >&2; exit 1; }
-"$PY" -c 'import botocore' 2>/dev/null || { echo "selftest-mariadb: $PY has no botocore (scripts/setup.sh)" >&2; exit 1; }
-command -v mariadb >/dev/null || { echo "selftest-mariadb: no mariadb client (apt-get install mariadb-client)" >&2; exit 1; }
-token() { "$PY" "$HERE/botocore_token.py" "$@"; }
+selftest_begin selftest-mariadb
+command -v mariadb >/dev/null || { echo "selftest-mariadb: no mariadb client (run scripts/setup.sh)" >&2; exit 1; }
 
 echo "== mariadb-rig.sh + mariadb client (port $PORT)"
 tool_before="$(stat -c '%U:%G %a' "$PAM_TOOL_DIR" 2>/dev/null || echo missing)"
 mysqld_before="$(pgrep -u mysql mariadbd | tr '\n' ' ' || true)"
-stale="/etc/pam.d/vouch-rig-mariadb-$PORT"
-printf 'auth required /nonexistent/pam_stale.so\n' >"$stale"
-t0=$EPOCHREALTIME
-if RIG_ENV="$(RIG_PORT=$PORT RIG_DIR='' RIG_NAMES="$NAME" RIG_ALLOW_EXTRA="$NAME:3306" RIG_REGION='' \
-  "$HERE/mariadb-rig.sh" start 2>"$WORK/start.err" | tail -n1)" && [[ -f "$RIG_ENV" ]]; then
-  t1=$EPOCHREALTIME
-  ok "start over a stale pam.d file ($(( (${t1/./} - ${t0/./}) / 1000 )) ms)"
-else
-  bad "start" "$(cat "$WORK/start.err")"
-  echo "selftest-mariadb: $PASS passed, $FAIL failed"
-  exit 1
-fi
-# shellcheck disable=SC1090
-source "$RIG_ENV"
-"$HERE/mariadb-rig.sh" status "$RIG_DIR" >/dev/null && ok "status: running" || bad "status"
-grep -q "$RIG_DIR/pam_vouch_exec.so" "$stale" && ok "pam.d file replaced" || bad "pam.d file not replaced"
+selftest_start_rig mariadb "$PORT" "$NAME:3306"
 [[ "$(stat -c '%U:%G %a' "$PAM_TOOL_DIR")" == "$tool_before" ]] && ok "$PAM_TOOL_DIR unchanged ($tool_before)" \
   || bad "$PAM_TOOL_DIR changed: $tool_before -> $(stat -c '%U:%G %a' "$PAM_TOOL_DIR")"
 [[ "$(stat -c '%U' "/proc/$(cat "$RIG_DIR/pid")")" == mysql ]] && ok "mariadbd runs as mysql" || bad "mariadbd not running as mysql"
-for k in RIG_DIR RIG_PORT RIG_CA RIG_HOST_NAME RIG_REGION RIG_AKID RIG_SECRET RIG_TEMP_AKID RIG_TEMP_SECRET RIG_TEMP_SESSION_TOKEN; do
+for k in RIG_DIR RIG_PORT RIG_CA RIG_HOST_NAME RIG_REGION RIG_SOCKET RIG_AKID RIG_SECRET RIG_TEMP_AKID RIG_TEMP_SECRET RIG_TEMP_SESSION_TOKEN; do
   [[ -n "${!k:-}" ]] || bad "rig.env lacks $k"
 done
+[[ -S "$RIG_SOCKET" ]] && ok "rig.env: RIG_SOCKET is the server's socket" || bad "RIG_SOCKET '$RIG_SOCKET' is not a socket"
 [[ "$RIG_REGION" == us-east-1 && "$RIG_HOST_NAME" == "$NAME" ]] && ok "rig.env: region $RIG_REGION, host name $RIG_HOST_NAME" \
   || bad "rig.env values: region=$RIG_REGION host=$RIG_HOST_NAME"
 
@@ -123,26 +93,14 @@ if out="$(MYSQL_PWD='' timeout 30 mariadb --no-defaults -h 127.0.0.1 -P "$RIG_PO
   --ssl-ca="$RIG_CA" --connect-timeout=10 -e 'select current_user()' </dev/null 2>&1)"; then rc=0; else rc=$?; fi
 [[ $rc != 0 && $out == *ERROR* && $out != *"app@%"* ]] && ok "no password -> $(grep -o 'ERROR [0-9]*' <<<"$out" | head -n1)" \
   || bad "no password (mariadb rc=$rc)" "$out"
-grep -q 'vouch-rig verify: .*ACCEPT' "$RIG_DIR/server.log" && grep -q 'vouch-rig verify: .*REJECT: token expired' "$RIG_DIR/server.log" \
-  && ok "server.log has the verifier's one-line reasons" || bad "verifier lines missing from server.log"
-if grep -qF "${good: -64}" "$RIG_DIR/server.log" || grep -qF "$RIG_SECRET" "$RIG_DIR/server.log"; then
-  bad "a token signature or the secret is in server.log"
-else
-  ok "no token or secret in server.log"
-fi
+selftest_check_log "$good"
 PID="$(cat "$RIG_DIR/pid")"
 [[ "$(cat "/proc/$PID/comm" 2>/dev/null)" == mariadbd ]] && ok "server survived all logins (pid $PID)" || bad "mariadbd $PID died"
 
-DIR="$RIG_DIR"
-"$HERE/mariadb-rig.sh" stop "$RIG_DIR" 2>"$WORK/stop.err" && ok "stop" || bad "stop" "$(cat "$WORK/stop.err")"
-RIG_ENV=""
+selftest_stop_rig
 kill -0 "$PID" 2>/dev/null && bad "mariadbd $PID still running" || ok "mariadbd $PID is gone"
 now="$(pgrep -u mysql mariadbd | tr '\n' ' ' || true)"
 [[ "$now" == "$mysqld_before" ]] && ok "pgrep -u mysql mariadbd: ${now:-(none)} (as before start)" || bad "pgrep -u mysql mariadbd: before '${mysqld_before}' after '$now'"
-[[ ! -e "$stale" ]] && ok "$stale removed" || bad "$stale still there"
-[[ ! -e "$DIR" ]] && ok "$DIR removed" || bad "$DIR still there"
-"$HERE/mariadb-rig.sh" status "$DIR" >/dev/null 2>&1 && bad "status after stop says running" || ok "status after stop: not running"
 [[ "$(stat -c '%U:%G %a' "$PAM_TOOL_DIR")" == "$tool_before" ]] && ok "$PAM_TOOL_DIR still $tool_before" || bad "$PAM_TOOL_DIR changed"
 
-echo "selftest-mariadb: $PASS passed, $FAIL failed"
-((FAIL == 0))
+selftest_end

@@ -11,31 +11,15 @@
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-PY="${BOTOCORE_PYTHON:-python3}"
+# shellcheck source=rig/common.sh
+. "$HERE/common.sh"
 PORT="${RIG_SELFTEST_PORT:-15499}"
 NAME=mydb.cluster-abc123.us-east-1.rds.amazonaws.com
-PASS=0 FAIL=0
-WORK="$(mktemp -d /tmp/vouch-rig-selftest.XXXXXX)"
-RIG_ENV=""
 
 # Nothing from the caller's libpq environment may steer psql here.
 while IFS= read -r v; do unset "$v"; done < <(compgen -e | grep '^PG' || true)
 
-ok() { PASS=$((PASS + 1)); printf 'ok   %s\n' "$1"; }
-bad() { FAIL=$((FAIL + 1)); printf 'FAIL %s\n' "$1"; [[ -n "${2:-}" ]] && printf '%s\n' "$2" | sed 's/^/     /'; return 0; }
-
-cleanup() {
-  if [[ -n "$RIG_ENV" && -f "$RIG_ENV" ]]; then
-    # shellcheck disable=SC1090
-    (source "$RIG_ENV" && "$HERE/pg-rig.sh" stop "$RIG_DIR" >/dev/null 2>&1) || true
-  fi
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-[[ "$(id -u)" == 0 ]] || { echo "selftest: run as root" >&2; exit 1; }
-"$PY" -c 'import botocore' 2>/dev/null || { echo "selftest: $PY has no botocore (scripts/setup.sh)" >&2; exit 1; }
-token() { "$PY" "$HERE/botocore_token.py" "$@"; }
+selftest_begin selftest
 
 # ------------------------------------------------------------ 1. verifier --
 echo "== 1. verifier vs botocore"
@@ -117,22 +101,7 @@ harness relative app plain <<<"$short"
 
 # ------------------------------------------------------------ 3. pg rig -----
 echo "== 3. pg-rig.sh + psql (port $PORT)"
-stale="/etc/pam.d/vouch-rig-pg-$PORT"
-printf 'auth required /nonexistent/pam_stale.so\n' >"$stale"
-t0=$EPOCHREALTIME
-if RIG_ENV="$(RIG_PORT=$PORT RIG_DIR='' RIG_NAMES="$NAME" RIG_ALLOW_EXTRA="$NAME:5432" RIG_REGION='' \
-  "$HERE/pg-rig.sh" start 2>"$WORK/start.err" | tail -n1)" && [[ -f "$RIG_ENV" ]]; then
-  t1=$EPOCHREALTIME
-  ok "start over a stale pam.d file ($(( (${t1/./} - ${t0/./}) / 1000 )) ms)"
-else
-  bad "start" "$(cat "$WORK/start.err")"
-  echo "selftest: $PASS passed, $FAIL failed"
-  exit 1
-fi
-# shellcheck disable=SC1090
-source "$RIG_ENV"
-"$HERE/pg-rig.sh" status "$RIG_DIR" >/dev/null && ok "status: running" || bad "status"
-grep -q "$RIG_DIR/pam_vouch_exec.so" "$stale" && ok "pam.d file replaced" || bad "pam.d file not replaced"
+selftest_start_rig pg "$PORT" "$NAME:5432"
 
 # psql_try EXPECT(ok|fail) LABEL TOKEN CONNINFO [PATTERN]
 psql_try() {
@@ -196,27 +165,15 @@ psql_try fail "unknown access key" "$(tk --host localhost --user app --creds "$W
   "host=localhost port=$RIG_PORT user=app dbname=app $vf"
 psql_try fail "sslmode=disable" "$good" "host=localhost port=$RIG_PORT user=app dbname=app sslmode=disable" \
   'no encryption'
-grep -q 'vouch-rig verify: .*ACCEPT' "$RIG_DIR/server.log" && grep -q 'vouch-rig verify: .*REJECT: token expired' "$RIG_DIR/server.log" \
-  && ok "server.log has the verifier's one-line reasons" || bad "verifier lines missing from server.log"
-if grep -qF "${good: -64}" "$RIG_DIR/server.log" || grep -qF "$RIG_SECRET" "$RIG_DIR/server.log"; then
-  bad "a token signature or the secret is in server.log"
-else
-  ok "no token or secret in server.log"
-fi
+selftest_check_log "$good"
 
 PID="$(cat "$RIG_DIR/pid")"
 KIDS="$(pgrep -P "$PID" | tr '\n' ' ' || true)"
-DIR="$RIG_DIR"
-"$HERE/pg-rig.sh" stop "$RIG_DIR" 2>"$WORK/stop.err" && ok "stop" || bad "stop" "$(cat "$WORK/stop.err")"
-RIG_ENV=""
+selftest_stop_rig
 left=""
 for p in $PID $KIDS; do kill -0 "$p" 2>/dev/null && left+=" $p"; done
 [[ -z "$left" ]] && ok "postmaster $PID and its ${KIDS:+$(wc -w <<<"$KIDS") }children are gone" || bad "still running:$left"
 others="$(pgrep -u postgres postgres | tr '\n' ' ' || true)"
 echo "info: pgrep -u postgres postgres after stop: ${others:-(none)}"
-[[ ! -e "$stale" ]] && ok "$stale removed" || bad "$stale still there"
-[[ ! -e "$DIR" ]] && ok "$DIR removed" || bad "$DIR still there"
-"$HERE/pg-rig.sh" status "$DIR" >/dev/null 2>&1 && bad "status after stop says running" || ok "status after stop: not running"
 
-echo "selftest: $PASS passed, $FAIL failed"
-((FAIL == 0))
+selftest_end

@@ -14,6 +14,7 @@ pub mod exec;
 pub mod libpq;
 pub mod mysql;
 pub mod plan;
+pub mod probe;
 pub mod target;
 pub mod tls;
 pub mod token;

@@ -3,9 +3,19 @@
 //! is an in-memory stand-in so parsers and resolvers are tested without
 //! touching the machine.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::ffi::OsString;
 use std::io;
 use std::path::{Path, PathBuf};
+
+/// What `stat(2)` (following symlinks) says about a path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileMeta {
+    pub is_file: bool,
+    pub is_dir: bool,
+    /// The permission bits (`st_mode & 0o7777`).
+    pub mode: u32,
+}
 
 pub trait World {
     /// An environment variable; `None` when unset or not valid UTF-8.
@@ -16,6 +26,27 @@ pub trait World {
     fn login_user(&self) -> Option<String>;
     /// The home directory: `$HOME`, else the password database.
     fn home(&self) -> Option<PathBuf>;
+    /// A whole file as bytes (for formats that are not necessarily UTF-8).
+    fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
+        self.read_to_string(path).map(String::into_bytes)
+    }
+    /// `stat(2)`, following symlinks. The default treats every readable
+    /// file as a regular file with mode 0644.
+    fn metadata(&self, path: &Path) -> io::Result<FileMeta> {
+        self.read_to_string(path).map(|_| FileMeta {
+            is_file: true,
+            is_dir: false,
+            mode: 0o644,
+        })
+    }
+    /// The names in a directory (without `.` and `..`), in no particular
+    /// order.
+    fn read_dir(&self, path: &Path) -> io::Result<Vec<OsString>> {
+        Err(io::Error::new(
+            io::ErrorKind::Unsupported,
+            format!("cannot list {}", path.display()),
+        ))
+    }
 }
 
 /// The running process's environment and file system.
@@ -45,6 +76,23 @@ impl World for RealWorld {
             .flatten()
             .map(|u| u.dir)
     }
+    fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
+        std::fs::read(path)
+    }
+    fn metadata(&self, path: &Path) -> io::Result<FileMeta> {
+        use std::os::unix::fs::PermissionsExt;
+        let m = std::fs::metadata(path)?;
+        Ok(FileMeta {
+            is_file: m.is_file(),
+            is_dir: m.is_dir(),
+            mode: m.permissions().mode() & 0o7777,
+        })
+    }
+    fn read_dir(&self, path: &Path) -> io::Result<Vec<OsString>> {
+        std::fs::read_dir(path)?
+            .map(|e| e.map(|e| e.file_name()))
+            .collect()
+    }
 }
 
 /// An in-memory world for tests.
@@ -52,6 +100,12 @@ impl World for RealWorld {
 pub struct FakeWorld {
     pub vars: HashMap<String, String>,
     pub files: HashMap<PathBuf, String>,
+    /// Files whose content is not text (read by [`World::read`] only).
+    pub bytes: HashMap<PathBuf, Vec<u8>>,
+    /// Permission bits of files and directories; 0644 when not given.
+    pub modes: HashMap<PathBuf, u32>,
+    /// Directories beyond those implied by the files' parents.
+    pub dirs: HashSet<PathBuf>,
     pub user: Option<String>,
 }
 
@@ -70,6 +124,29 @@ impl FakeWorld {
         self.files.insert(path.into(), text.into());
         self
     }
+    /// A file with arbitrary bytes (not valid for `read_to_string`).
+    pub fn bytes(mut self, path: &str, content: &[u8]) -> Self {
+        self.bytes.insert(path.into(), content.to_vec());
+        self
+    }
+    /// Set the permission bits of a file or directory (e.g. 0o666).
+    pub fn mode(mut self, path: &str, mode: u32) -> Self {
+        self.modes.insert(path.into(), mode);
+        self
+    }
+    /// An (empty unless files are put in it) directory.
+    pub fn dir(mut self, path: &str) -> Self {
+        self.dirs.insert(path.into());
+        self
+    }
+    fn is_dir(&self, path: &Path) -> bool {
+        self.dirs.contains(path)
+            || self
+                .files
+                .keys()
+                .chain(self.bytes.keys())
+                .any(|f| f.ancestors().skip(1).any(|a| a == path))
+    }
 }
 
 impl World for FakeWorld {
@@ -87,5 +164,56 @@ impl World for FakeWorld {
     }
     fn home(&self) -> Option<PathBuf> {
         self.vars.get("HOME").map(PathBuf::from)
+    }
+    fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
+        if let Some(b) = self.bytes.get(path) {
+            return Ok(b.clone());
+        }
+        if self.is_dir(path) {
+            return Err(io::Error::new(
+                io::ErrorKind::IsADirectory,
+                "is a directory",
+            ));
+        }
+        self.read_to_string(path).map(String::into_bytes)
+    }
+    fn metadata(&self, path: &Path) -> io::Result<FileMeta> {
+        let mode = |default| self.modes.get(path).copied().unwrap_or(default);
+        if self.files.contains_key(path) || self.bytes.contains_key(path) {
+            Ok(FileMeta {
+                is_file: true,
+                is_dir: false,
+                mode: mode(0o644),
+            })
+        } else if self.is_dir(path) {
+            Ok(FileMeta {
+                is_file: false,
+                is_dir: true,
+                mode: mode(0o755),
+            })
+        } else {
+            Err(io::Error::new(io::ErrorKind::NotFound, "no such file"))
+        }
+    }
+    fn read_dir(&self, path: &Path) -> io::Result<Vec<OsString>> {
+        if !self.is_dir(path) {
+            let kind = if self.metadata(path).is_ok() {
+                io::ErrorKind::NotADirectory
+            } else {
+                io::ErrorKind::NotFound
+            };
+            return Err(io::Error::new(kind, "not a directory"));
+        }
+        let mut names: Vec<OsString> = self
+            .files
+            .keys()
+            .chain(self.bytes.keys())
+            .chain(self.dirs.iter())
+            .filter(|f| f.parent() == Some(path))
+            .filter_map(|f| f.file_name().map(|n| n.to_os_string()))
+            .collect();
+        names.sort();
+        names.dedup();
+        Ok(names)
     }
 }

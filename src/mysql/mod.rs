@@ -9,8 +9,15 @@
 //! defaults. The client's flavour ([`Flavour`]) decides which table and
 //! which TLS flags apply.
 
+pub mod flavour;
+pub mod getopt;
+pub mod mycli;
 pub mod optfile;
 pub mod options;
+pub mod params;
+#[cfg(test)]
+mod real_clients;
+pub mod tls;
 
 pub use options::{Arg, OptDef};
 
@@ -23,6 +30,17 @@ pub enum Flavour {
     Oracle { major: u32, minor: u32 },
     /// MariaDB's clients.
     MariaDb,
+    /// mycli, a Python client of its own (PyMySQL).
+    Mycli,
+}
+
+/// The option table of `client` in `flavour`, if vouch knows it.
+pub fn table(client: MyClient, flavour: Flavour) -> Option<&'static [OptDef]> {
+    match (client, flavour) {
+        (MyClient::Mycli, _) => Some(mycli::TABLE),
+        (_, Flavour::Mycli) => None,
+        _ => options::table(client, flavour),
+    }
 }
 
 /// The MySQL-family clients vouch knows how to read.
