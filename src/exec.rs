@@ -218,6 +218,13 @@ pub fn sealed_file(name: &str, bytes: &[u8]) -> Result<String> {
         CString::new(name).map_err(|_| Error::general("a file name contains a NUL byte"))?;
     // No MFD_CLOEXEC: the client inherits the descriptor.
     let fd = memfd_create(&cname, MemFdCreateFlag::MFD_ALLOW_SEALING).map_err(fail)?;
+    // memfd files are created 0777; option-file readers ignore a
+    // world-writable file, and nobody else has any business with it.
+    nix::sys::stat::fchmod(
+        fd.as_raw_fd(),
+        nix::sys::stat::Mode::from_bits_truncate(0o600),
+    )
+    .map_err(fail)?;
     let mut file = std::fs::File::from(fd);
     std::io::Write::write_all(&mut file, bytes)
         .map_err(|e| Error::general(format!("cannot make a sealed copy of {name}: {e}")))?;

@@ -3,134 +3,16 @@
 //! environment), errors and exit codes, `--explain`, `credential rds`.
 
 use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
 
+use std::path::PathBuf;
+use std::process::Command;
+
+use crate::support::standin::{env_value, stderr, stdout, Env, AKID, SECRET};
 use crate::support::vouch_bin;
 
 const RDS: &str = "mydb.cluster-abc123.us-east-1.rds.amazonaws.com";
-const AKID: &str = "AKIAIOSFODNN7EXAMPLE";
-const SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
 /// The plainest run: `vouch exec -- psql -h RDS -U app`.
 const PSQL_RDS: [&str; 7] = ["exec", "--", "psql", "-h", RDS, "-U", "app"];
-
-/// A temp home with a stand-in client on PATH.
-struct Env {
-    dir: tempfile::TempDir,
-    vars: Vec<(String, String)>,
-}
-
-impl Env {
-    fn new() -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let bin = dir.path().join("bin");
-        std::fs::create_dir(&bin).unwrap();
-        let record = dir.path().join("record");
-        for name in ["psql", "pg_dump", "pgbench", "pgcli"] {
-            let script = format!(
-                "#!/bin/sh\n{{ printf 'argv:'; for a in \"$0\" \"$@\"; do printf ' [%s]' \"$a\"; done; echo; env | sort; }} > '{}'\n[ -n \"$FAKE_CHANGE_SERVICE\" ] && echo \"$FAKE_CHANGE_SERVICE\" > \"$HOME/.pg_service.conf\"\n[ -n \"$PGSERVICEFILE\" ] && cat \"$PGSERVICEFILE\" > '{}.service'\nexit ${{FAKE_EXIT:-0}}\n",
-                record.display(),
-                record.display()
-            );
-            let p = bin.join(name);
-            std::fs::write(&p, script).unwrap();
-            std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
-        }
-        let vars = vec![
-            (
-                "PATH".to_string(),
-                format!("{}:/usr/bin:/bin", bin.display()),
-            ),
-            ("HOME".to_string(), dir.path().display().to_string()),
-            (
-                "AWS_CONFIG_FILE".to_string(),
-                dir.path().join("aws-config").display().to_string(),
-            ),
-            (
-                "AWS_SHARED_CREDENTIALS_FILE".to_string(),
-                dir.path().join("aws-credentials").display().to_string(),
-            ),
-            ("AWS_ACCESS_KEY_ID".to_string(), AKID.to_string()),
-            ("AWS_SECRET_ACCESS_KEY".to_string(), SECRET.to_string()),
-            // Never ask the EC2 instance-metadata address for credentials.
-            ("AWS_EC2_METADATA_DISABLED".to_string(), "true".to_string()),
-        ];
-        Env { dir, vars }
-    }
-    fn set(mut self, k: &str, v: &str) -> Self {
-        self.vars.retain(|(n, _)| n != k);
-        self.vars.push((k.into(), v.into()));
-        self
-    }
-    fn unset(mut self, k: &str) -> Self {
-        self.vars.retain(|(n, _)| n != k);
-        self
-    }
-    fn path(&self) -> &Path {
-        self.dir.path()
-    }
-    fn vouch(&self, args: &[&str]) -> Output {
-        Command::new(vouch_bin())
-            .args(args)
-            .env_clear()
-            .envs(self.vars.iter().cloned())
-            .stdin(Stdio::null())
-            .output()
-            .unwrap()
-    }
-    /// Put a `psql` wrapper script (`body` after the shebang) first on PATH.
-    fn with_psql_wrapper(self, body: &str) -> (Self, PathBuf) {
-        let wrap = self.path().join("wrap");
-        std::fs::create_dir(&wrap).unwrap();
-        let wrapper = wrap.join("psql");
-        std::fs::write(&wrapper, format!("#!/bin/sh\n{body}")).unwrap();
-        std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
-        let path = format!(
-            "{}:{}/bin:/usr/bin:/bin",
-            wrap.display(),
-            self.path().display()
-        );
-        (self.set("PATH", &path), wrapper)
-    }
-    /// Run `program ARGS` in this environment, killed after `seconds`.
-    fn run_with_timeout(&self, seconds: u32, program: &Path, args: &[&str]) -> Output {
-        Command::new("timeout")
-            .arg(seconds.to_string())
-            .arg(program)
-            .args(args)
-            .env_clear()
-            .envs(self.vars.iter().cloned())
-            .output()
-            .unwrap()
-    }
-    /// A PEM file with one (dummy) certificate block, for --ca-bundle.
-    fn fake_ca(&self, name: &str) -> PathBuf {
-        let ca = self.path().join(name);
-        std::fs::write(
-            &ca,
-            "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
-        )
-        .unwrap();
-        ca
-    }
-    /// What the stand-in client recorded, if it ran.
-    fn record(&self) -> Option<String> {
-        std::fs::read_to_string(self.path().join("record")).ok()
-    }
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn env_value(record: &str, name: &str) -> Option<String> {
-    record
-        .lines()
-        .find_map(|l| l.strip_prefix(&format!("{name}=")).map(str::to_string))
-}
 
 #[test]
 fn client_gets_token_and_tls_in_env_argv_unchanged() {

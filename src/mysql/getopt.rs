@@ -177,12 +177,28 @@ fn lookup(
             }
             return Ok(Some(Lookup { def, negation }));
         }
-        if let Some(def) = table.iter().find(|d| is_prefix_of(name, d.long)) {
-            let prefixes = &full[..full.len() - name.len()];
-            return Err(Error::config(format!(
-                "{client}: write the option --{full} in full (--{prefixes}{}): vouch does not read abbreviated option names",
-                def.long
-            )));
+        let mut longer: Vec<&str> = table
+            .iter()
+            .filter(|d| is_prefix_of(name, d.long))
+            .map(|d| d.long)
+            .collect();
+        longer.dedup();
+        let prefixes = &full[..full.len() - name.len()];
+        match longer[..] {
+            [] => {}
+            [one] => {
+                return Err(Error::config(format!(
+                    "{client}: write the option --{full} in full (--{prefixes}{one}): vouch does not read abbreviated option names"
+                )))
+            }
+            _ => {
+                let some: Vec<String> = longer.iter().take(4).map(|l| format!("--{l}")).collect();
+                return Err(Error::config(format!(
+                    "{client}: --{full} is not an option of this client; it could be short for {}{}, so the client would refuse it as ambiguous",
+                    some.join(", "),
+                    if longer.len() > 4 { ", ..." } else { "" }
+                )));
+            }
         }
         let stripped = PREFIXES.iter().find_map(|p| {
             let rest = name.strip_prefix(p)?;

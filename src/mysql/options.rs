@@ -5,13 +5,12 @@
 //! `var_type` and `arg_type`, hidden options included; 10.11.19 has none
 //! hidden) and checked against `--help` by `real_clients.rs`.
 //!
-//! Oracle MySQL: only `mysql` is established, for 8.0, 8.4 and 9.x (from the
-//! `my_long_options[]` of `client/mysql.cc` with the shared `*-longopts.h`
-//! include files spliced in; sources and caveats at each table). The other
-//! Oracle clients (`mysqldump`, `mysqladmin`, `mysqlshow`, `mysqlcheck`,
-//! `mysqlimport`) and any other Oracle version (5.7, 8.1-8.3, 26.x) have no
-//! table and [`table`] returns `None` for them, so vouch refuses rather than
-//! guess.
+//! Oracle MySQL: `mysql`, `mysqldump`, `mysqladmin`, `mysqlshow`,
+//! `mysqlcheck` and `mysqlimport` for 8.0, 8.4 and 9.x (from each client's
+//! `my_long_options[]` with the shared `*-longopts.h` include files spliced
+//! in; sources and caveats at each table). Any other Oracle version (5.7,
+//! 8.1-8.3, 26.x) has no table and [`table`] returns `None` for it, so vouch
+//! refuses rather than guess.
 //!
 //! Mapping from `my_option`: `GET_BOOL` with `NO_ARG` or `OPT_ARG` is
 //! [`Arg::Bool`]; otherwise `NO_ARG` is [`Arg::None`], `OPT_ARG` is
@@ -66,9 +65,8 @@ const fn o(long: &'static str, short: Option<char>, arg: Arg) -> OptDef {
 }
 
 /// The complete option table of `client` in `flavour` (not for Mycli:
-/// `None` for it). `None` also where no table has been established yet
-/// (Oracle clients other than `mysql`; Oracle versions other than 8.0, 8.4
-/// and 9.x).
+/// `None` for it). `None` also where no table has been established (Oracle
+/// versions other than 8.0, 8.4 and 9.x).
 pub fn table(client: MyClient, flavour: Flavour) -> Option<&'static [OptDef]> {
     match flavour {
         Flavour::MariaDb => match client {
@@ -82,15 +80,30 @@ pub fn table(client: MyClient, flavour: Flavour) -> Option<&'static [OptDef]> {
         },
         Flavour::Oracle { major: 8, minor: 0 } => match client {
             MyClient::Mysql => Some(ORACLE_80_MYSQL),
-            _ => None,
+            MyClient::Mysqldump => Some(ORACLE_80_MYSQLDUMP),
+            MyClient::Mysqladmin => Some(ORACLE_80_MYSQLADMIN),
+            MyClient::Mysqlshow => Some(ORACLE_80_MYSQLSHOW),
+            MyClient::Mysqlcheck => Some(ORACLE_80_MYSQLCHECK),
+            MyClient::Mysqlimport => Some(ORACLE_80_MYSQLIMPORT),
+            MyClient::Mycli => None,
         },
         Flavour::Oracle { major: 8, minor: 4 } => match client {
             MyClient::Mysql => Some(ORACLE_84_MYSQL),
-            _ => None,
+            MyClient::Mysqldump => Some(ORACLE_84_MYSQLDUMP),
+            MyClient::Mysqladmin => Some(ORACLE_84_9X_MYSQLADMIN),
+            MyClient::Mysqlshow => Some(ORACLE_84_9X_MYSQLSHOW),
+            MyClient::Mysqlcheck => Some(ORACLE_84_9X_MYSQLCHECK),
+            MyClient::Mysqlimport => Some(ORACLE_84_9X_MYSQLIMPORT),
+            MyClient::Mycli => None,
         },
         Flavour::Oracle { major: 9, .. } => match client {
             MyClient::Mysql => Some(ORACLE_9X_MYSQL),
-            _ => None,
+            MyClient::Mysqldump => Some(ORACLE_9X_MYSQLDUMP),
+            MyClient::Mysqladmin => Some(ORACLE_84_9X_MYSQLADMIN),
+            MyClient::Mysqlshow => Some(ORACLE_84_9X_MYSQLSHOW),
+            MyClient::Mysqlcheck => Some(ORACLE_84_9X_MYSQLCHECK),
+            MyClient::Mysqlimport => Some(ORACLE_84_9X_MYSQLIMPORT),
+            MyClient::Mycli => None,
         },
         Flavour::Oracle { .. } | Flavour::Mycli => None,
     }
@@ -847,6 +860,871 @@ const ORACLE_9X_MYSQL: &[OptDef] = &[
     o("system-command", None, Arg::Bool),
 ];
 
+// ---- Oracle MySQL 8.0: mysqldump, mysqladmin, mysqlshow, mysqlcheck,
+// mysqlimport ----
+//
+// Each is the client's `my_long_options[]` (Linux release build: `pipe`,
+// `shared-memory-base-name` and the Kerberos include, Windows-only, left
+// out; `--debug*` as `GET_DISABLED`) with the shared include files spliced in
+// where the file includes them: `multi_factor_passwordopt-longopts.h`
+// (`password`/`-p`, `password1`-`password3`, `GET_PASSWORD OPT_ARG`),
+// `caching_sha2_passwordopt-longopts.h` and the 8.0 `sslopt-longopts.h` (as
+// in ORACLE_80_MYSQL: `ssl-mode` .. `ssl-session-data-continue-on-failed-reuse`,
+// no `tls-sni-servername`). 8.0.27+ only (multi-factor passwords); a late
+// 8.0.x is assumed, as for ORACLE_80_MYSQL.
+/// `mysqldump` 8.0: `client/mysqldump.cc` of `alibaba/AliSQL` (commit
+/// 395d6fb2; `MYSQL_VERSION` 8.0.44 at that commit); no AliSQL-specific option
+/// seen in its array. `mysqld-long-query-time` and
+/// `skip-generated-invisible-primary-key` are 8.0.30+: vouch accepts them
+/// for every 8.0.x. The first seven entries (before `allow-keywords`) were
+/// not read from that file and are taken from the 8.4/9.x arrays (they are
+/// the same in every tree seen).
+const ORACLE_80_MYSQLDUMP: &[OptDef] = &[
+    o("all-databases", Some('A'), Arg::Bool),
+    o("all-tablespaces", Some('Y'), Arg::Bool),
+    o("no-tablespaces", Some('y'), Arg::Bool),
+    o("add-drop-database", None, Arg::Bool),
+    o("add-drop-table", None, Arg::Bool),
+    o("add-drop-trigger", None, Arg::Bool),
+    o("add-locks", None, Arg::Bool),
+    o("allow-keywords", None, Arg::Bool),
+    o("apply-replica-statements", None, Arg::Bool),
+    o("apply-slave-statements", None, Arg::Bool),
+    o("bind-address", None, Arg::Required),
+    o("character-sets-dir", None, Arg::Required),
+    o("column-statistics", None, Arg::Bool),
+    o("comments", Some('i'), Arg::Bool),
+    o("compatible", None, Arg::Required),
+    o("compact", None, Arg::Bool),
+    o("complete-insert", Some('c'), Arg::Bool),
+    o("compress", Some('C'), Arg::Bool),
+    o("create-options", Some('a'), Arg::Bool),
+    o("databases", Some('B'), Arg::Bool),
+    o("debug", Some('#'), Arg::Optional),
+    o("debug-check", None, Arg::None),
+    o("debug-info", None, Arg::None),
+    o("default-character-set", None, Arg::Required),
+    o("delete-source-logs", None, Arg::Bool),
+    o("delete-master-logs", None, Arg::Bool),
+    o("disable-keys", Some('K'), Arg::Bool),
+    o("dump-replica", None, Arg::Optional),
+    o("dump-slave", None, Arg::Optional),
+    o("events", Some('E'), Arg::Bool),
+    o("extended-insert", Some('e'), Arg::Bool),
+    o("fields-terminated-by", None, Arg::Required),
+    o("fields-enclosed-by", None, Arg::Required),
+    o("fields-optionally-enclosed-by", None, Arg::Required),
+    o("fields-escaped-by", None, Arg::Required),
+    o("flush-logs", Some('F'), Arg::Bool),
+    o("flush-privileges", None, Arg::Bool),
+    o("force", Some('f'), Arg::Bool),
+    o("help", Some('?'), Arg::None),
+    o("hex-blob", None, Arg::Bool),
+    o("host", Some('h'), Arg::Required),
+    o("ignore-error", None, Arg::Required),
+    o("ignore-table", None, Arg::Required),
+    o("include-source-host-port", None, Arg::Bool),
+    o("include-master-host-port", None, Arg::Bool),
+    o("insert-ignore", None, Arg::Bool),
+    o("lines-terminated-by", None, Arg::Required),
+    o("lock-all-tables", Some('x'), Arg::Bool),
+    o("lock-tables", Some('l'), Arg::Bool),
+    o("log-error", None, Arg::Required),
+    o("mysqld-long-query-time", None, Arg::Required),
+    o("source-data", None, Arg::Optional),
+    o("master-data", None, Arg::Optional),
+    o("max-allowed-packet", None, Arg::Required),
+    o("net-buffer-length", None, Arg::Required),
+    o("no-autocommit", None, Arg::Bool),
+    o("no-create-db", Some('n'), Arg::Bool),
+    o("no-create-info", Some('t'), Arg::Bool),
+    o("no-data", Some('d'), Arg::Bool),
+    o("no-set-names", Some('N'), Arg::None),
+    o("opt", None, Arg::None),
+    o("order-by-primary", None, Arg::Bool),
+    o("password", Some('p'), Arg::Optional),
+    o("password1", None, Arg::Optional),
+    o("password2", None, Arg::Optional),
+    o("password3", None, Arg::Optional),
+    o("port", Some('P'), Arg::Required),
+    o("protocol", None, Arg::Required),
+    o("quick", Some('q'), Arg::Bool),
+    o("quote-names", Some('Q'), Arg::Bool),
+    o("replace", None, Arg::Bool),
+    o("result-file", Some('r'), Arg::Required),
+    o("routines", Some('R'), Arg::Bool),
+    o("set-charset", None, Arg::Bool),
+    o("set-gtid-purged", None, Arg::Optional),
+    o("single-transaction", None, Arg::Bool),
+    o("dump-date", None, Arg::Bool),
+    o("skip-opt", None, Arg::None),
+    o("socket", Some('S'), Arg::Required),
+    o("server-public-key-path", None, Arg::Required),
+    o("get-server-public-key", None, Arg::Bool),
+    o("ssl-mode", None, Arg::Required),
+    o("ssl-ca", None, Arg::Required),
+    o("ssl-capath", None, Arg::Required),
+    o("ssl-cert", None, Arg::Required),
+    o("ssl-cipher", None, Arg::Required),
+    o("ssl-key", None, Arg::Required),
+    o("ssl-crl", None, Arg::Required),
+    o("ssl-crlpath", None, Arg::Required),
+    o("tls-version", None, Arg::Required),
+    o("ssl-fips-mode", None, Arg::Required),
+    o("tls-ciphersuites", None, Arg::Required),
+    o("ssl-session-data", None, Arg::Required),
+    o("ssl-session-data-continue-on-failed-reuse", None, Arg::Bool),
+    o("tab", Some('T'), Arg::Required),
+    o("tables", None, Arg::None),
+    o("triggers", None, Arg::Bool),
+    o("tz-utc", None, Arg::Bool),
+    o("user", Some('u'), Arg::Required),
+    o("verbose", Some('v'), Arg::Bool),
+    o("version", Some('V'), Arg::None),
+    o("where", Some('w'), Arg::Required),
+    o("xml", Some('X'), Arg::None),
+    o("plugin-dir", None, Arg::Required),
+    o("default-auth", None, Arg::Required),
+    o("enable-cleartext-plugin", None, Arg::Bool),
+    o("network-timeout", Some('M'), Arg::Bool),
+    o("show-create-table-skip-secondary-engine", None, Arg::Bool),
+    o("compression-algorithms", None, Arg::Required),
+    o("zstd-compression-level", None, Arg::Required),
+    o("skip-generated-invisible-primary-key", None, Arg::Bool),
+];
+
+/// `mysqladmin` 8.0: `client/mysqladmin.cc` of `planetscale/mysql-server`
+/// (commit 285807c3; an 8.0.3x-or-later tree, version not established from the
+/// file itself). Its option array is identical to 9.7.2's (see
+/// ORACLE_84_9X_MYSQLADMIN); only the SSL block differs.
+const ORACLE_80_MYSQLADMIN: &[OptDef] = &[
+    o("bind-address", None, Arg::Required),
+    o("count", Some('c'), Arg::Required),
+    o("debug", Some('#'), Arg::Optional),
+    o("debug-check", None, Arg::None),
+    o("debug-info", None, Arg::None),
+    o("force", Some('f'), Arg::Bool),
+    o("compress", Some('C'), Arg::Bool),
+    o("character-sets-dir", None, Arg::Required),
+    o("default-character-set", None, Arg::Required),
+    o("help", Some('?'), Arg::None),
+    o("host", Some('h'), Arg::Required),
+    o("no-beep", Some('b'), Arg::Bool),
+    o("password", Some('p'), Arg::Optional),
+    o("password1", None, Arg::Optional),
+    o("password2", None, Arg::Optional),
+    o("password3", None, Arg::Optional),
+    o("port", Some('P'), Arg::Required),
+    o("protocol", None, Arg::Required),
+    o("relative", Some('r'), Arg::Bool),
+    o("silent", Some('s'), Arg::None),
+    o("socket", Some('S'), Arg::Required),
+    o("sleep", Some('i'), Arg::Required),
+    o("ssl-mode", None, Arg::Required),
+    o("ssl-ca", None, Arg::Required),
+    o("ssl-capath", None, Arg::Required),
+    o("ssl-cert", None, Arg::Required),
+    o("ssl-cipher", None, Arg::Required),
+    o("ssl-key", None, Arg::Required),
+    o("ssl-crl", None, Arg::Required),
+    o("ssl-crlpath", None, Arg::Required),
+    o("tls-version", None, Arg::Required),
+    o("ssl-fips-mode", None, Arg::Required),
+    o("tls-ciphersuites", None, Arg::Required),
+    o("ssl-session-data", None, Arg::Required),
+    o("ssl-session-data-continue-on-failed-reuse", None, Arg::Bool),
+    o("server-public-key-path", None, Arg::Required),
+    o("get-server-public-key", None, Arg::Bool),
+    o("user", Some('u'), Arg::Required),
+    o("verbose", Some('v'), Arg::Bool),
+    o("version", Some('V'), Arg::None),
+    o("vertical", Some('E'), Arg::Bool),
+    o("wait", Some('w'), Arg::Optional),
+    o("connect-timeout", None, Arg::Required),
+    o("shutdown-timeout", None, Arg::Required),
+    o("plugin-dir", None, Arg::Required),
+    o("default-auth", None, Arg::Required),
+    o("enable-cleartext-plugin", None, Arg::Bool),
+    o("show-warnings", None, Arg::Bool),
+    o("compression-algorithms", None, Arg::Required),
+    o("zstd-compression-level", None, Arg::Required),
+];
+
+/// `mysqlshow` 8.0: `client/mysqlshow.cc` of `alibaba/AliSQL` (commit
+/// 395d6fb2, 8.0.44). `--debug`, `--debug-check`, `--debug-info` are not
+/// `#ifdef NDEBUG` here: `GET_STR OPT_ARG` and two `GET_BOOL`. The entries
+/// before `debug-check` were not read from that file but from 9.7.2's (same
+/// array elsewhere).
+const ORACLE_80_MYSQLSHOW: &[OptDef] = &[
+    o("bind-address", None, Arg::Required),
+    o("character-sets-dir", Some('c'), Arg::Required),
+    o("default-character-set", None, Arg::Required),
+    o("count", None, Arg::Bool),
+    o("compress", Some('C'), Arg::Bool),
+    o("debug", Some('#'), Arg::Optional),
+    o("debug-check", None, Arg::Bool),
+    o("debug-info", None, Arg::Bool),
+    o("default-auth", None, Arg::Required),
+    o("enable-cleartext-plugin", None, Arg::Bool),
+    o("help", Some('?'), Arg::None),
+    o("host", Some('h'), Arg::Required),
+    o("status", Some('i'), Arg::Bool),
+    o("keys", Some('k'), Arg::Bool),
+    o("password", Some('p'), Arg::Optional),
+    o("password1", None, Arg::Optional),
+    o("password2", None, Arg::Optional),
+    o("password3", None, Arg::Optional),
+    o("plugin-dir", None, Arg::Required),
+    o("port", Some('P'), Arg::Required),
+    o("protocol", None, Arg::Required),
+    o("show-table-type", Some('t'), Arg::Bool),
+    o("socket", Some('S'), Arg::Required),
+    o("server-public-key-path", None, Arg::Required),
+    o("get-server-public-key", None, Arg::Bool),
+    o("ssl-mode", None, Arg::Required),
+    o("ssl-ca", None, Arg::Required),
+    o("ssl-capath", None, Arg::Required),
+    o("ssl-cert", None, Arg::Required),
+    o("ssl-cipher", None, Arg::Required),
+    o("ssl-key", None, Arg::Required),
+    o("ssl-crl", None, Arg::Required),
+    o("ssl-crlpath", None, Arg::Required),
+    o("tls-version", None, Arg::Required),
+    o("ssl-fips-mode", None, Arg::Required),
+    o("tls-ciphersuites", None, Arg::Required),
+    o("ssl-session-data", None, Arg::Required),
+    o("ssl-session-data-continue-on-failed-reuse", None, Arg::Bool),
+    o("user", Some('u'), Arg::Required),
+    o("verbose", Some('v'), Arg::None),
+    o("version", Some('V'), Arg::None),
+    o("compression-algorithms", None, Arg::Required),
+    o("zstd-compression-level", None, Arg::Required),
+];
+
+/// `mysqlcheck` 8.0: NOT read from an 8.0 source: 9.7.2's array
+/// (`client/check/mysqlcheck.cc`, see ORACLE_84_9X_MYSQLCHECK) with the 8.0
+/// SSL block, on the evidence that mysqladmin's and mysqlshow's arrays are
+/// unchanged between 8.0.4x and 9.7.2.
+const ORACLE_80_MYSQLCHECK: &[OptDef] = &[
+    o("all-databases", Some('A'), Arg::Bool),
+    o("analyze", Some('a'), Arg::None),
+    o("all-in-1", Some('1'), Arg::Bool),
+    o("auto-repair", None, Arg::Bool),
+    o("bind-address", None, Arg::Required),
+    o("character-sets-dir", None, Arg::Required),
+    o("check", Some('c'), Arg::None),
+    o("check-only-changed", Some('C'), Arg::None),
+    o("check-upgrade", Some('g'), Arg::None),
+    o("compress", None, Arg::Bool),
+    o("databases", Some('B'), Arg::Bool),
+    o("debug", Some('#'), Arg::Optional),
+    o("debug-check", None, Arg::None),
+    o("debug-info", None, Arg::None),
+    o("default-character-set", None, Arg::Required),
+    o("default-auth", None, Arg::Required),
+    o("enable-cleartext-plugin", None, Arg::Bool),
+    o("fast", Some('F'), Arg::Bool),
+    o("force", Some('f'), Arg::Bool),
+    o("extended", Some('e'), Arg::Bool),
+    o("help", Some('?'), Arg::None),
+    o("host", Some('h'), Arg::Required),
+    o("medium-check", Some('m'), Arg::None),
+    o("write-binlog", None, Arg::Bool),
+    o("optimize", Some('o'), Arg::None),
+    o("password", Some('p'), Arg::Optional),
+    o("password1", None, Arg::Optional),
+    o("password2", None, Arg::Optional),
+    o("password3", None, Arg::Optional),
+    o("plugin-dir", None, Arg::Required),
+    o("port", Some('P'), Arg::Required),
+    o("protocol", None, Arg::Required),
+    o("quick", Some('q'), Arg::Bool),
+    o("repair", Some('r'), Arg::None),
+    o("silent", Some('s'), Arg::Bool),
+    o("skip-database", None, Arg::Required),
+    o("socket", Some('S'), Arg::Required),
+    o("server-public-key-path", None, Arg::Required),
+    o("get-server-public-key", None, Arg::Bool),
+    o("ssl-mode", None, Arg::Required),
+    o("ssl-ca", None, Arg::Required),
+    o("ssl-capath", None, Arg::Required),
+    o("ssl-cert", None, Arg::Required),
+    o("ssl-cipher", None, Arg::Required),
+    o("ssl-key", None, Arg::Required),
+    o("ssl-crl", None, Arg::Required),
+    o("ssl-crlpath", None, Arg::Required),
+    o("tls-version", None, Arg::Required),
+    o("ssl-fips-mode", None, Arg::Required),
+    o("tls-ciphersuites", None, Arg::Required),
+    o("ssl-session-data", None, Arg::Required),
+    o("ssl-session-data-continue-on-failed-reuse", None, Arg::Bool),
+    o("tables", None, Arg::None),
+    o("use-frm", None, Arg::Bool),
+    o("user", Some('u'), Arg::Required),
+    o("verbose", Some('v'), Arg::None),
+    o("version", Some('V'), Arg::None),
+    o("compression-algorithms", None, Arg::Required),
+    o("zstd-compression-level", None, Arg::Required),
+];
+
+/// `mysqlimport` 8.0: NOT read from an 8.0 source: 9.7.2's array (see
+/// ORACLE_84_9X_MYSQLIMPORT) with the 8.0 SSL block, on the same evidence as
+/// ORACLE_80_MYSQLCHECK.
+const ORACLE_80_MYSQLIMPORT: &[OptDef] = &[
+    o("bind-address", None, Arg::Required),
+    o("character-sets-dir", None, Arg::Required),
+    o("default-character-set", None, Arg::Required),
+    o("columns", Some('c'), Arg::Required),
+    o("compress", Some('C'), Arg::Bool),
+    o("debug", Some('#'), Arg::Optional),
+    o("debug-check", None, Arg::None),
+    o("debug-info", None, Arg::None),
+    o("default-auth", None, Arg::Required),
+    o("delete", Some('d'), Arg::Bool),
+    o("enable-cleartext-plugin", None, Arg::Bool),
+    o("fields-terminated-by", None, Arg::Required),
+    o("fields-enclosed-by", None, Arg::Required),
+    o("fields-optionally-enclosed-by", None, Arg::Required),
+    o("fields-escaped-by", None, Arg::Required),
+    o("force", Some('f'), Arg::Bool),
+    o("help", Some('?'), Arg::None),
+    o("host", Some('h'), Arg::Required),
+    o("ignore", Some('i'), Arg::Bool),
+    o("ignore-lines", None, Arg::Required),
+    o("lines-terminated-by", None, Arg::Required),
+    o("local", Some('L'), Arg::Bool),
+    o("lock-tables", Some('l'), Arg::Bool),
+    o("low-priority", None, Arg::Bool),
+    o("password", Some('p'), Arg::Optional),
+    o("password1", None, Arg::Optional),
+    o("password2", None, Arg::Optional),
+    o("password3", None, Arg::Optional),
+    o("plugin-dir", None, Arg::Required),
+    o("port", Some('P'), Arg::Required),
+    o("protocol", None, Arg::Required),
+    o("replace", Some('r'), Arg::Bool),
+    o("silent", Some('s'), Arg::Bool),
+    o("socket", Some('S'), Arg::Required),
+    o("server-public-key-path", None, Arg::Required),
+    o("get-server-public-key", None, Arg::Bool),
+    o("ssl-mode", None, Arg::Required),
+    o("ssl-ca", None, Arg::Required),
+    o("ssl-capath", None, Arg::Required),
+    o("ssl-cert", None, Arg::Required),
+    o("ssl-cipher", None, Arg::Required),
+    o("ssl-key", None, Arg::Required),
+    o("ssl-crl", None, Arg::Required),
+    o("ssl-crlpath", None, Arg::Required),
+    o("tls-version", None, Arg::Required),
+    o("ssl-fips-mode", None, Arg::Required),
+    o("tls-ciphersuites", None, Arg::Required),
+    o("ssl-session-data", None, Arg::Required),
+    o("ssl-session-data-continue-on-failed-reuse", None, Arg::Bool),
+    o("use-threads", None, Arg::Required),
+    o("user", Some('u'), Arg::Required),
+    o("verbose", Some('v'), Arg::Bool),
+    o("version", Some('V'), Arg::None),
+    o("compression-algorithms", None, Arg::Required),
+    o("zstd-compression-level", None, Arg::Required),
+];
+
+// ---- Oracle MySQL 8.4 LTS and 9.x: mysqldump, mysqladmin, mysqlshow,
+// mysqlcheck, mysqlimport ----
+//
+// Same include files as 8.0, with the 8.4/9.x SSL block (adds
+// `tls-sni-servername`). mysqladmin, mysqlshow, mysqlcheck and mysqlimport
+// have one table for 8.4 and every 9.x: their own arrays are the same in
+// the 8.0.4x trees and in 9.7.2, so 8.4 (no 8.4 source of these files
+// stored) is taken to be the same too.
+/// `mysqldump` 8.4: `client/mysqldump.cc` of `planetscale/mysql-server`
+/// (commit c2101ff8; an 8.2+ tree, `output-as-version` knows `BEFORE_8_2_0`,
+/// and older than 9.3, no `--users`; its exact version is not established).
+/// `init-command`, `init-command-add` and `ignore-views` may be later than
+/// 8.4.0: vouch accepts them for every 8.4.x.
+const ORACLE_84_MYSQLDUMP: &[OptDef] = &[
+    o("all-databases", Some('A'), Arg::Bool),
+    o("all-tablespaces", Some('Y'), Arg::Bool),
+    o("no-tablespaces", Some('y'), Arg::Bool),
+    o("add-drop-database", None, Arg::Bool),
+    o("add-drop-table", None, Arg::Bool),
+    o("add-drop-trigger", None, Arg::Bool),
+    o("add-locks", None, Arg::Bool),
+    o("allow-keywords", None, Arg::Bool),
+    o("apply-replica-statements", None, Arg::Bool),
+    o("apply-slave-statements", None, Arg::Bool),
+    o("bind-address", None, Arg::Required),
+    o("character-sets-dir", None, Arg::Required),
+    o("column-statistics", None, Arg::Bool),
+    o("comments", Some('i'), Arg::Bool),
+    o("compatible", None, Arg::Required),
+    o("compact", None, Arg::Bool),
+    o("complete-insert", Some('c'), Arg::Bool),
+    o("compress", Some('C'), Arg::Bool),
+    o("create-options", Some('a'), Arg::Bool),
+    o("databases", Some('B'), Arg::Bool),
+    o("debug", Some('#'), Arg::Optional),
+    o("debug-check", None, Arg::None),
+    o("debug-info", None, Arg::None),
+    o("default-character-set", None, Arg::Required),
+    o("delete-source-logs", None, Arg::Bool),
+    o("delete-master-logs", None, Arg::Bool),
+    o("disable-keys", Some('K'), Arg::Bool),
+    o("dump-replica", None, Arg::Optional),
+    o("dump-slave", None, Arg::Optional),
+    o("events", Some('E'), Arg::Bool),
+    o("extended-insert", Some('e'), Arg::Bool),
+    o("fields-terminated-by", None, Arg::Required),
+    o("fields-enclosed-by", None, Arg::Required),
+    o("fields-optionally-enclosed-by", None, Arg::Required),
+    o("fields-escaped-by", None, Arg::Required),
+    o("flush-logs", Some('F'), Arg::Bool),
+    o("flush-privileges", None, Arg::Bool),
+    o("force", Some('f'), Arg::Bool),
+    o("help", Some('?'), Arg::None),
+    o("hex-blob", None, Arg::Bool),
+    o("host", Some('h'), Arg::Required),
+    o("ignore-error", None, Arg::Required),
+    o("ignore-table", None, Arg::Required),
+    o("include-source-host-port", None, Arg::Bool),
+    o("include-master-host-port", None, Arg::Bool),
+    o("insert-ignore", None, Arg::Bool),
+    o("lines-terminated-by", None, Arg::Required),
+    o("lock-all-tables", Some('x'), Arg::Bool),
+    o("lock-tables", Some('l'), Arg::Bool),
+    o("log-error", None, Arg::Required),
+    o("mysqld-long-query-time", None, Arg::Required),
+    o("source-data", None, Arg::Optional),
+    o("master-data", None, Arg::Optional),
+    o("max-allowed-packet", None, Arg::Required),
+    o("net-buffer-length", None, Arg::Required),
+    o("no-autocommit", None, Arg::Bool),
+    o("no-create-db", Some('n'), Arg::Bool),
+    o("no-create-info", Some('t'), Arg::Bool),
+    o("no-data", Some('d'), Arg::Bool),
+    o("no-set-names", Some('N'), Arg::None),
+    o("opt", None, Arg::None),
+    o("order-by-primary", None, Arg::Bool),
+    o("password", Some('p'), Arg::Optional),
+    o("password1", None, Arg::Optional),
+    o("password2", None, Arg::Optional),
+    o("password3", None, Arg::Optional),
+    o("port", Some('P'), Arg::Required),
+    o("protocol", None, Arg::Required),
+    o("quick", Some('q'), Arg::Bool),
+    o("quote-names", Some('Q'), Arg::Bool),
+    o("replace", None, Arg::Bool),
+    o("result-file", Some('r'), Arg::Required),
+    o("routines", Some('R'), Arg::Bool),
+    o("set-charset", None, Arg::Bool),
+    o("set-gtid-purged", None, Arg::Optional),
+    o("single-transaction", None, Arg::Bool),
+    o("dump-date", None, Arg::Bool),
+    o("skip-opt", None, Arg::None),
+    o("socket", Some('S'), Arg::Required),
+    o("server-public-key-path", None, Arg::Required),
+    o("get-server-public-key", None, Arg::Bool),
+    o("ssl-mode", None, Arg::Required),
+    o("ssl-ca", None, Arg::Required),
+    o("ssl-capath", None, Arg::Required),
+    o("ssl-cert", None, Arg::Required),
+    o("ssl-cipher", None, Arg::Required),
+    o("ssl-key", None, Arg::Required),
+    o("ssl-crl", None, Arg::Required),
+    o("ssl-crlpath", None, Arg::Required),
+    o("tls-version", None, Arg::Required),
+    o("ssl-fips-mode", None, Arg::Required),
+    o("tls-ciphersuites", None, Arg::Required),
+    o("ssl-session-data", None, Arg::Required),
+    o("ssl-session-data-continue-on-failed-reuse", None, Arg::Bool),
+    o("tls-sni-servername", None, Arg::Required),
+    o("tab", Some('T'), Arg::Required),
+    o("tables", None, Arg::None),
+    o("output-as-version", None, Arg::Optional),
+    o("triggers", None, Arg::Bool),
+    o("tz-utc", None, Arg::Bool),
+    o("user", Some('u'), Arg::Required),
+    o("verbose", Some('v'), Arg::Bool),
+    o("version", Some('V'), Arg::None),
+    o("where", Some('w'), Arg::Required),
+    o("xml", Some('X'), Arg::None),
+    o("plugin-dir", None, Arg::Required),
+    o("default-auth", None, Arg::Required),
+    o("enable-cleartext-plugin", None, Arg::Bool),
+    o("network-timeout", Some('M'), Arg::Bool),
+    o("show-create-table-skip-secondary-engine", None, Arg::Bool),
+    o("compression-algorithms", None, Arg::Required),
+    o("zstd-compression-level", None, Arg::Required),
+    o("skip-generated-invisible-primary-key", None, Arg::Bool),
+    o("init-command", None, Arg::Required),
+    o("init-command-add", None, Arg::Required),
+    o("ignore-views", None, Arg::Bool),
+];
+
+/// `mysqldump` 9.x (every minor): `client/mysqldump.cc` of
+/// `villagesql/villagesql-server` (commit 0507297a, a 9.7.2 tree) plus
+/// `add-drop-masking-policy` (`GET_BOOL NO_ARG`) and `masking_policies`
+/// (`GET_BOOL OPT_ARG`) from `AKJUS/mysql-server` (commit 25d8194e; its
+/// `MYSQL_VERSION` reads 9.7.0), whose array is otherwise the same. `users`,
+/// `add-drop-user`, `include-user`, `exclude-user` are 9.3+ (9.3 "What Is
+/// New"); the masking options are later still: an older 9.x client does not
+/// know them.
+const ORACLE_9X_MYSQLDUMP: &[OptDef] = &[
+    o("all-databases", Some('A'), Arg::Bool),
+    o("all-tablespaces", Some('Y'), Arg::Bool),
+    o("no-tablespaces", Some('y'), Arg::Bool),
+    o("add-drop-database", None, Arg::Bool),
+    o("add-drop-masking-policy", None, Arg::Bool),
+    o("add-drop-table", None, Arg::Bool),
+    o("add-drop-trigger", None, Arg::Bool),
+    o("add-drop-user", None, Arg::Bool),
+    o("add-locks", None, Arg::Bool),
+    o("allow-keywords", None, Arg::Bool),
+    o("apply-replica-statements", None, Arg::Bool),
+    o("apply-slave-statements", None, Arg::Bool),
+    o("bind-address", None, Arg::Required),
+    o("character-sets-dir", None, Arg::Required),
+    o("column-statistics", None, Arg::Bool),
+    o("comments", Some('i'), Arg::Bool),
+    o("compatible", None, Arg::Required),
+    o("compact", None, Arg::Bool),
+    o("complete-insert", Some('c'), Arg::Bool),
+    o("compress", Some('C'), Arg::Bool),
+    o("create-options", Some('a'), Arg::Bool),
+    o("databases", Some('B'), Arg::Bool),
+    o("debug", Some('#'), Arg::Optional),
+    o("debug-check", None, Arg::None),
+    o("debug-info", None, Arg::None),
+    o("default-character-set", None, Arg::Required),
+    o("delete-source-logs", None, Arg::Bool),
+    o("delete-master-logs", None, Arg::Bool),
+    o("disable-keys", Some('K'), Arg::Bool),
+    o("dump-replica", None, Arg::Optional),
+    o("dump-slave", None, Arg::Optional),
+    o("events", Some('E'), Arg::Bool),
+    o("extended-insert", Some('e'), Arg::Bool),
+    o("fields-terminated-by", None, Arg::Required),
+    o("fields-enclosed-by", None, Arg::Required),
+    o("fields-optionally-enclosed-by", None, Arg::Required),
+    o("fields-escaped-by", None, Arg::Required),
+    o("flush-logs", Some('F'), Arg::Bool),
+    o("flush-privileges", None, Arg::Bool),
+    o("force", Some('f'), Arg::Bool),
+    o("help", Some('?'), Arg::None),
+    o("hex-blob", None, Arg::Bool),
+    o("host", Some('h'), Arg::Required),
+    o("ignore-error", None, Arg::Required),
+    o("ignore-table", None, Arg::Required),
+    o("exclude-user", None, Arg::Required),
+    o("include-user", None, Arg::Required),
+    o("include-source-host-port", None, Arg::Bool),
+    o("include-master-host-port", None, Arg::Bool),
+    o("insert-ignore", None, Arg::Bool),
+    o("lines-terminated-by", None, Arg::Required),
+    o("lock-all-tables", Some('x'), Arg::Bool),
+    o("lock-tables", Some('l'), Arg::Bool),
+    o("log-error", None, Arg::Required),
+    o("mysqld-long-query-time", None, Arg::Required),
+    o("source-data", None, Arg::Optional),
+    o("masking-policies", None, Arg::Bool),
+    o("master-data", None, Arg::Optional),
+    o("max-allowed-packet", None, Arg::Required),
+    o("net-buffer-length", None, Arg::Required),
+    o("no-autocommit", None, Arg::Bool),
+    o("no-create-db", Some('n'), Arg::Bool),
+    o("no-create-info", Some('t'), Arg::Bool),
+    o("no-data", Some('d'), Arg::Bool),
+    o("no-set-names", Some('N'), Arg::None),
+    o("opt", None, Arg::None),
+    o("order-by-primary", None, Arg::Bool),
+    o("password", Some('p'), Arg::Optional),
+    o("password1", None, Arg::Optional),
+    o("password2", None, Arg::Optional),
+    o("password3", None, Arg::Optional),
+    o("port", Some('P'), Arg::Required),
+    o("protocol", None, Arg::Required),
+    o("quick", Some('q'), Arg::Bool),
+    o("quote-names", Some('Q'), Arg::Bool),
+    o("replace", None, Arg::Bool),
+    o("result-file", Some('r'), Arg::Required),
+    o("routines", Some('R'), Arg::Bool),
+    o("set-charset", None, Arg::Bool),
+    o("set-gtid-purged", None, Arg::Optional),
+    o("single-transaction", None, Arg::Bool),
+    o("dump-date", None, Arg::Bool),
+    o("skip-opt", None, Arg::None),
+    o("socket", Some('S'), Arg::Required),
+    o("server-public-key-path", None, Arg::Required),
+    o("get-server-public-key", None, Arg::Bool),
+    o("ssl-mode", None, Arg::Required),
+    o("ssl-ca", None, Arg::Required),
+    o("ssl-capath", None, Arg::Required),
+    o("ssl-cert", None, Arg::Required),
+    o("ssl-cipher", None, Arg::Required),
+    o("ssl-key", None, Arg::Required),
+    o("ssl-crl", None, Arg::Required),
+    o("ssl-crlpath", None, Arg::Required),
+    o("tls-version", None, Arg::Required),
+    o("ssl-fips-mode", None, Arg::Required),
+    o("tls-ciphersuites", None, Arg::Required),
+    o("ssl-session-data", None, Arg::Required),
+    o("ssl-session-data-continue-on-failed-reuse", None, Arg::Bool),
+    o("tls-sni-servername", None, Arg::Required),
+    o("tab", Some('T'), Arg::Required),
+    o("tables", None, Arg::None),
+    o("output-as-version", None, Arg::Optional),
+    o("triggers", None, Arg::Bool),
+    o("tz-utc", None, Arg::Bool),
+    o("user", Some('u'), Arg::Required),
+    o("users", None, Arg::Bool),
+    o("verbose", Some('v'), Arg::Bool),
+    o("version", Some('V'), Arg::None),
+    o("where", Some('w'), Arg::Required),
+    o("xml", Some('X'), Arg::None),
+    o("plugin-dir", None, Arg::Required),
+    o("default-auth", None, Arg::Required),
+    o("enable-cleartext-plugin", None, Arg::Bool),
+    o("network-timeout", Some('M'), Arg::Bool),
+    o("show-create-table-skip-secondary-engine", None, Arg::Bool),
+    o("compression-algorithms", None, Arg::Required),
+    o("zstd-compression-level", None, Arg::Required),
+    o("skip-generated-invisible-primary-key", None, Arg::Bool),
+    o("init-command", None, Arg::Required),
+    o("init-command-add", None, Arg::Required),
+    o("ignore-views", None, Arg::Bool),
+];
+
+/// `mysqladmin` 8.4 and 9.x: `client/mysqladmin.cc` of
+/// `villagesql/villagesql-server` (commit 40032fe9, 9.7.2 tree).
+const ORACLE_84_9X_MYSQLADMIN: &[OptDef] = &[
+    o("bind-address", None, Arg::Required),
+    o("count", Some('c'), Arg::Required),
+    o("debug", Some('#'), Arg::Optional),
+    o("debug-check", None, Arg::None),
+    o("debug-info", None, Arg::None),
+    o("force", Some('f'), Arg::Bool),
+    o("compress", Some('C'), Arg::Bool),
+    o("character-sets-dir", None, Arg::Required),
+    o("default-character-set", None, Arg::Required),
+    o("help", Some('?'), Arg::None),
+    o("host", Some('h'), Arg::Required),
+    o("no-beep", Some('b'), Arg::Bool),
+    o("password", Some('p'), Arg::Optional),
+    o("password1", None, Arg::Optional),
+    o("password2", None, Arg::Optional),
+    o("password3", None, Arg::Optional),
+    o("port", Some('P'), Arg::Required),
+    o("protocol", None, Arg::Required),
+    o("relative", Some('r'), Arg::Bool),
+    o("silent", Some('s'), Arg::None),
+    o("socket", Some('S'), Arg::Required),
+    o("sleep", Some('i'), Arg::Required),
+    o("ssl-mode", None, Arg::Required),
+    o("ssl-ca", None, Arg::Required),
+    o("ssl-capath", None, Arg::Required),
+    o("ssl-cert", None, Arg::Required),
+    o("ssl-cipher", None, Arg::Required),
+    o("ssl-key", None, Arg::Required),
+    o("ssl-crl", None, Arg::Required),
+    o("ssl-crlpath", None, Arg::Required),
+    o("tls-version", None, Arg::Required),
+    o("ssl-fips-mode", None, Arg::Required),
+    o("tls-ciphersuites", None, Arg::Required),
+    o("ssl-session-data", None, Arg::Required),
+    o("ssl-session-data-continue-on-failed-reuse", None, Arg::Bool),
+    o("tls-sni-servername", None, Arg::Required),
+    o("server-public-key-path", None, Arg::Required),
+    o("get-server-public-key", None, Arg::Bool),
+    o("user", Some('u'), Arg::Required),
+    o("verbose", Some('v'), Arg::Bool),
+    o("version", Some('V'), Arg::None),
+    o("vertical", Some('E'), Arg::Bool),
+    o("wait", Some('w'), Arg::Optional),
+    o("connect-timeout", None, Arg::Required),
+    o("shutdown-timeout", None, Arg::Required),
+    o("plugin-dir", None, Arg::Required),
+    o("default-auth", None, Arg::Required),
+    o("enable-cleartext-plugin", None, Arg::Bool),
+    o("show-warnings", None, Arg::Bool),
+    o("compression-algorithms", None, Arg::Required),
+    o("zstd-compression-level", None, Arg::Required),
+];
+
+/// `mysqlshow` 8.4 and 9.x: `client/mysqlshow.cc` of
+/// `villagesql/villagesql-server` (commit 7f77686f, 9.7.2 tree). `--debug*`
+/// are not `#ifdef NDEBUG` in mysqlshow: `GET_STR OPT_ARG`, two `GET_BOOL`.
+const ORACLE_84_9X_MYSQLSHOW: &[OptDef] = &[
+    o("bind-address", None, Arg::Required),
+    o("character-sets-dir", Some('c'), Arg::Required),
+    o("default-character-set", None, Arg::Required),
+    o("count", None, Arg::Bool),
+    o("compress", Some('C'), Arg::Bool),
+    o("debug", Some('#'), Arg::Optional),
+    o("debug-check", None, Arg::Bool),
+    o("debug-info", None, Arg::Bool),
+    o("default-auth", None, Arg::Required),
+    o("enable-cleartext-plugin", None, Arg::Bool),
+    o("help", Some('?'), Arg::None),
+    o("host", Some('h'), Arg::Required),
+    o("status", Some('i'), Arg::Bool),
+    o("keys", Some('k'), Arg::Bool),
+    o("password", Some('p'), Arg::Optional),
+    o("password1", None, Arg::Optional),
+    o("password2", None, Arg::Optional),
+    o("password3", None, Arg::Optional),
+    o("plugin-dir", None, Arg::Required),
+    o("port", Some('P'), Arg::Required),
+    o("protocol", None, Arg::Required),
+    o("show-table-type", Some('t'), Arg::Bool),
+    o("socket", Some('S'), Arg::Required),
+    o("server-public-key-path", None, Arg::Required),
+    o("get-server-public-key", None, Arg::Bool),
+    o("ssl-mode", None, Arg::Required),
+    o("ssl-ca", None, Arg::Required),
+    o("ssl-capath", None, Arg::Required),
+    o("ssl-cert", None, Arg::Required),
+    o("ssl-cipher", None, Arg::Required),
+    o("ssl-key", None, Arg::Required),
+    o("ssl-crl", None, Arg::Required),
+    o("ssl-crlpath", None, Arg::Required),
+    o("tls-version", None, Arg::Required),
+    o("ssl-fips-mode", None, Arg::Required),
+    o("tls-ciphersuites", None, Arg::Required),
+    o("ssl-session-data", None, Arg::Required),
+    o("ssl-session-data-continue-on-failed-reuse", None, Arg::Bool),
+    o("tls-sni-servername", None, Arg::Required),
+    o("user", Some('u'), Arg::Required),
+    o("verbose", Some('v'), Arg::None),
+    o("version", Some('V'), Arg::None),
+    o("compression-algorithms", None, Arg::Required),
+    o("zstd-compression-level", None, Arg::Required),
+];
+
+/// `mysqlcheck` 8.4 and 9.x: `client/check/mysqlcheck.cc` of
+/// `villagesql/villagesql-server` (commit 0ae30597, 9.7.2 tree).
+const ORACLE_84_9X_MYSQLCHECK: &[OptDef] = &[
+    o("all-databases", Some('A'), Arg::Bool),
+    o("analyze", Some('a'), Arg::None),
+    o("all-in-1", Some('1'), Arg::Bool),
+    o("auto-repair", None, Arg::Bool),
+    o("bind-address", None, Arg::Required),
+    o("character-sets-dir", None, Arg::Required),
+    o("check", Some('c'), Arg::None),
+    o("check-only-changed", Some('C'), Arg::None),
+    o("check-upgrade", Some('g'), Arg::None),
+    o("compress", None, Arg::Bool),
+    o("databases", Some('B'), Arg::Bool),
+    o("debug", Some('#'), Arg::Optional),
+    o("debug-check", None, Arg::None),
+    o("debug-info", None, Arg::None),
+    o("default-character-set", None, Arg::Required),
+    o("default-auth", None, Arg::Required),
+    o("enable-cleartext-plugin", None, Arg::Bool),
+    o("fast", Some('F'), Arg::Bool),
+    o("force", Some('f'), Arg::Bool),
+    o("extended", Some('e'), Arg::Bool),
+    o("help", Some('?'), Arg::None),
+    o("host", Some('h'), Arg::Required),
+    o("medium-check", Some('m'), Arg::None),
+    o("write-binlog", None, Arg::Bool),
+    o("optimize", Some('o'), Arg::None),
+    o("password", Some('p'), Arg::Optional),
+    o("password1", None, Arg::Optional),
+    o("password2", None, Arg::Optional),
+    o("password3", None, Arg::Optional),
+    o("plugin-dir", None, Arg::Required),
+    o("port", Some('P'), Arg::Required),
+    o("protocol", None, Arg::Required),
+    o("quick", Some('q'), Arg::Bool),
+    o("repair", Some('r'), Arg::None),
+    o("silent", Some('s'), Arg::Bool),
+    o("skip-database", None, Arg::Required),
+    o("socket", Some('S'), Arg::Required),
+    o("server-public-key-path", None, Arg::Required),
+    o("get-server-public-key", None, Arg::Bool),
+    o("ssl-mode", None, Arg::Required),
+    o("ssl-ca", None, Arg::Required),
+    o("ssl-capath", None, Arg::Required),
+    o("ssl-cert", None, Arg::Required),
+    o("ssl-cipher", None, Arg::Required),
+    o("ssl-key", None, Arg::Required),
+    o("ssl-crl", None, Arg::Required),
+    o("ssl-crlpath", None, Arg::Required),
+    o("tls-version", None, Arg::Required),
+    o("ssl-fips-mode", None, Arg::Required),
+    o("tls-ciphersuites", None, Arg::Required),
+    o("ssl-session-data", None, Arg::Required),
+    o("ssl-session-data-continue-on-failed-reuse", None, Arg::Bool),
+    o("tls-sni-servername", None, Arg::Required),
+    o("tables", None, Arg::None),
+    o("use-frm", None, Arg::Bool),
+    o("user", Some('u'), Arg::Required),
+    o("verbose", Some('v'), Arg::None),
+    o("version", Some('V'), Arg::None),
+    o("compression-algorithms", None, Arg::Required),
+    o("zstd-compression-level", None, Arg::Required),
+];
+
+/// `mysqlimport` 8.4 and 9.x: `client/mysqlimport.cc` of
+/// `villagesql/villagesql-server` (commit ce80d858, 9.7.2 tree).
+const ORACLE_84_9X_MYSQLIMPORT: &[OptDef] = &[
+    o("bind-address", None, Arg::Required),
+    o("character-sets-dir", None, Arg::Required),
+    o("default-character-set", None, Arg::Required),
+    o("columns", Some('c'), Arg::Required),
+    o("compress", Some('C'), Arg::Bool),
+    o("debug", Some('#'), Arg::Optional),
+    o("debug-check", None, Arg::None),
+    o("debug-info", None, Arg::None),
+    o("default-auth", None, Arg::Required),
+    o("delete", Some('d'), Arg::Bool),
+    o("enable-cleartext-plugin", None, Arg::Bool),
+    o("fields-terminated-by", None, Arg::Required),
+    o("fields-enclosed-by", None, Arg::Required),
+    o("fields-optionally-enclosed-by", None, Arg::Required),
+    o("fields-escaped-by", None, Arg::Required),
+    o("force", Some('f'), Arg::Bool),
+    o("help", Some('?'), Arg::None),
+    o("host", Some('h'), Arg::Required),
+    o("ignore", Some('i'), Arg::Bool),
+    o("ignore-lines", None, Arg::Required),
+    o("lines-terminated-by", None, Arg::Required),
+    o("local", Some('L'), Arg::Bool),
+    o("lock-tables", Some('l'), Arg::Bool),
+    o("low-priority", None, Arg::Bool),
+    o("password", Some('p'), Arg::Optional),
+    o("password1", None, Arg::Optional),
+    o("password2", None, Arg::Optional),
+    o("password3", None, Arg::Optional),
+    o("plugin-dir", None, Arg::Required),
+    o("port", Some('P'), Arg::Required),
+    o("protocol", None, Arg::Required),
+    o("replace", Some('r'), Arg::Bool),
+    o("silent", Some('s'), Arg::Bool),
+    o("socket", Some('S'), Arg::Required),
+    o("server-public-key-path", None, Arg::Required),
+    o("get-server-public-key", None, Arg::Bool),
+    o("ssl-mode", None, Arg::Required),
+    o("ssl-ca", None, Arg::Required),
+    o("ssl-capath", None, Arg::Required),
+    o("ssl-cert", None, Arg::Required),
+    o("ssl-cipher", None, Arg::Required),
+    o("ssl-key", None, Arg::Required),
+    o("ssl-crl", None, Arg::Required),
+    o("ssl-crlpath", None, Arg::Required),
+    o("tls-version", None, Arg::Required),
+    o("ssl-fips-mode", None, Arg::Required),
+    o("tls-ciphersuites", None, Arg::Required),
+    o("ssl-session-data", None, Arg::Required),
+    o("ssl-session-data-continue-on-failed-reuse", None, Arg::Bool),
+    o("tls-sni-servername", None, Arg::Required),
+    o("use-threads", None, Arg::Required),
+    o("user", Some('u'), Arg::Required),
+    o("verbose", Some('v'), Arg::Bool),
+    o("version", Some('V'), Arg::None),
+    o("compression-algorithms", None, Arg::Required),
+    o("zstd-compression-level", None, Arg::Required),
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1002,20 +1880,220 @@ mod tests {
     #[test]
     fn oracle_tables_absent_where_not_established() {
         for f in [oracle(8, 0), oracle(8, 4), oracle(9, 1)] {
-            for c in [
-                MyClient::Mysqldump,
-                MyClient::Mysqladmin,
-                MyClient::Mysqlshow,
-                MyClient::Mysqlcheck,
-                MyClient::Mysqlimport,
-                MyClient::Mycli,
-            ] {
+            assert_eq!(table(MyClient::Mycli, f), None, "{f}");
+        }
+        for f in [oracle(5, 7), oracle(8, 1), oracle(8, 3), oracle(26, 7)] {
+            for c in OTHER_CLIENTS.iter().copied().chain([MyClient::Mysql]) {
                 assert_eq!(table(c, f), None, "{c:?} {f}");
             }
         }
-        for f in [oracle(5, 7), oracle(8, 1), oracle(8, 3), oracle(26, 7)] {
-            assert_eq!(table(MyClient::Mysql, f), None, "{f}");
+    }
+
+    const OTHER_CLIENTS: [MyClient; 5] = [
+        MyClient::Mysqldump,
+        MyClient::Mysqladmin,
+        MyClient::Mysqlshow,
+        MyClient::Mysqlcheck,
+        MyClient::Mysqlimport,
+    ];
+
+    /// Checks shared by the Oracle tables of the five non-`mysql` clients:
+    /// `-h` Required, `-p` Optional, `password1..3`, `ssl-mode` Required,
+    /// `enable-cleartext-plugin` Bool (all five have it), caching_sha2,
+    /// compression, no Windows/MariaDB-only option, no duplicate.
+    fn assert_oracle_client(t: &[OptDef], sni: bool) {
+        assert_no_unexpected_duplicates(t);
+        assert_eq!(
+            find(t, "host").unwrap(),
+            o("host", Some('h'), Arg::Required)
+        );
+        assert_eq!(short(t, 'h'), ["host"]);
+        assert_eq!(
+            find(t, "password").unwrap(),
+            o("password", Some('p'), Arg::Optional)
+        );
+        assert_eq!(short(t, 'p'), ["password"]);
+        for n in ["password1", "password2", "password3"] {
+            assert_eq!(find(t, n).unwrap(), o(n, None, Arg::Optional));
         }
+        assert_eq!(find(t, "ssl-mode").unwrap().arg, Arg::Required);
+        assert_eq!(find(t, "ssl-fips-mode").unwrap().arg, Arg::Required);
+        assert_eq!(find(t, "enable-cleartext-plugin").unwrap().arg, Arg::Bool);
+        assert_eq!(find(t, "get-server-public-key").unwrap().arg, Arg::Bool);
+        assert_eq!(
+            find(t, "compression-algorithms").unwrap().arg,
+            Arg::Required
+        );
+        assert_eq!(find(t, "bind-address").unwrap().arg, Arg::Required);
+        assert_eq!(
+            find(t, "user").unwrap(),
+            o("user", Some('u'), Arg::Required)
+        );
+        assert_eq!(
+            find(t, "port").unwrap(),
+            o("port", Some('P'), Arg::Required)
+        );
+        assert_eq!(short(t, 'S'), ["socket"]);
+        assert_eq!(find(t, "tls-sni-servername").is_some(), sni);
+        for absent in [
+            "pipe",
+            "shared-memory-base-name",
+            "ssl",
+            "ssl-verify-server-cert",
+            "tls-kex",
+            "force-pqc",
+            "use-pqc-sign",
+            "fido-register-factor",
+            "register-factor",
+        ] {
+            assert!(find(t, absent).is_none(), "--{absent} present");
+        }
+    }
+
+    #[test]
+    fn oracle_80_other_client_tables() {
+        for c in OTHER_CLIENTS {
+            let t = table(c, oracle(8, 0)).unwrap();
+            assert_oracle_client(t, false);
+        }
+        let d = ORACLE_80_MYSQLDUMP;
+        assert_eq!(table(MyClient::Mysqldump, oracle(8, 0)), Some(d));
+        assert_eq!(find(d, "source-data").unwrap().arg, Arg::Optional);
+        assert_eq!(find(d, "set-gtid-purged").unwrap().arg, Arg::Optional);
+        assert_eq!(
+            find(d, "result-file").unwrap(),
+            o("result-file", Some('r'), Arg::Required)
+        );
+        assert_eq!(short(d, 'M'), ["network-timeout"]);
+        for absent in ["output-as-version", "init-command", "ignore-views", "users"] {
+            assert!(find(d, absent).is_none(), "--{absent} present");
+        }
+        let a = ORACLE_80_MYSQLADMIN;
+        assert_eq!(table(MyClient::Mysqladmin, oracle(8, 0)), Some(a));
+        assert_eq!(
+            find(a, "wait").unwrap(),
+            o("wait", Some('w'), Arg::Optional)
+        );
+        assert_eq!(find(a, "debug").unwrap().arg, Arg::Optional);
+        assert_eq!(find(a, "debug-check").unwrap().arg, Arg::None);
+        assert_eq!(
+            table(MyClient::Mysqlshow, oracle(8, 0)),
+            Some(ORACLE_80_MYSQLSHOW)
+        );
+        assert_eq!(
+            table(MyClient::Mysqlcheck, oracle(8, 0)),
+            Some(ORACLE_80_MYSQLCHECK)
+        );
+        assert_eq!(
+            table(MyClient::Mysqlimport, oracle(8, 0)),
+            Some(ORACLE_80_MYSQLIMPORT)
+        );
+    }
+
+    #[test]
+    fn oracle_84_9x_other_client_tables() {
+        for f in [oracle(8, 4), oracle(9, 0), oracle(9, 3), oracle(9, 7)] {
+            for c in OTHER_CLIENTS {
+                let t = table(c, f).unwrap();
+                assert_oracle_client(t, true);
+            }
+        }
+        // One table for 8.4 and 9.x, except mysqldump.
+        for (c, t) in [
+            (MyClient::Mysqladmin, ORACLE_84_9X_MYSQLADMIN),
+            (MyClient::Mysqlshow, ORACLE_84_9X_MYSQLSHOW),
+            (MyClient::Mysqlcheck, ORACLE_84_9X_MYSQLCHECK),
+            (MyClient::Mysqlimport, ORACLE_84_9X_MYSQLIMPORT),
+        ] {
+            assert_eq!(table(c, oracle(8, 4)), Some(t));
+            assert_eq!(table(c, oracle(9, 2)), Some(t));
+        }
+        assert_eq!(
+            table(MyClient::Mysqldump, oracle(8, 4)),
+            Some(ORACLE_84_MYSQLDUMP)
+        );
+        assert_eq!(
+            table(MyClient::Mysqldump, oracle(9, 5)),
+            Some(ORACLE_9X_MYSQLDUMP)
+        );
+    }
+
+    #[test]
+    fn oracle_mysqldump_versions_differ_as_documented() {
+        let extra = |a: &[OptDef], b: &[OptDef]| -> Vec<&'static str> {
+            a.iter()
+                .filter(|d| !b.contains(d))
+                .map(|d| d.long)
+                .collect()
+        };
+        assert_eq!(
+            extra(ORACLE_84_MYSQLDUMP, ORACLE_80_MYSQLDUMP),
+            [
+                "tls-sni-servername",
+                "output-as-version",
+                "init-command",
+                "init-command-add",
+                "ignore-views"
+            ]
+        );
+        assert_eq!(
+            extra(ORACLE_9X_MYSQLDUMP, ORACLE_84_MYSQLDUMP),
+            [
+                "add-drop-masking-policy",
+                "add-drop-user",
+                "exclude-user",
+                "include-user",
+                "masking-policies",
+                "users"
+            ]
+        );
+        assert!(extra(ORACLE_80_MYSQLDUMP, ORACLE_84_MYSQLDUMP).is_empty());
+        assert!(extra(ORACLE_84_MYSQLDUMP, ORACLE_9X_MYSQLDUMP).is_empty());
+        assert_eq!(find(ORACLE_9X_MYSQLDUMP, "users").unwrap().arg, Arg::Bool);
+        assert_eq!(
+            find(ORACLE_9X_MYSQLDUMP, "include-user").unwrap().arg,
+            Arg::Required
+        );
+    }
+
+    #[test]
+    fn oracle_80_and_84_other_clients_differ_only_by_sni() {
+        for (a, b) in [
+            (ORACLE_80_MYSQLADMIN, ORACLE_84_9X_MYSQLADMIN),
+            (ORACLE_80_MYSQLSHOW, ORACLE_84_9X_MYSQLSHOW),
+            (ORACLE_80_MYSQLCHECK, ORACLE_84_9X_MYSQLCHECK),
+            (ORACLE_80_MYSQLIMPORT, ORACLE_84_9X_MYSQLIMPORT),
+        ] {
+            let b80: Vec<OptDef> = b
+                .iter()
+                .copied()
+                .filter(|d| d.long != "tls-sni-servername")
+                .collect();
+            assert_eq!(a, b80.as_slice());
+        }
+        // mysqlshow's --debug* are never disabled; the others' are.
+        assert_eq!(
+            find(ORACLE_84_9X_MYSQLSHOW, "debug-info").unwrap().arg,
+            Arg::Bool
+        );
+        assert_eq!(
+            find(ORACLE_84_9X_MYSQLSHOW, "verbose").unwrap().arg,
+            Arg::None
+        );
+        assert_eq!(
+            find(ORACLE_84_9X_MYSQLCHECK, "debug-info").unwrap().arg,
+            Arg::None
+        );
+        assert_eq!(short(ORACLE_84_9X_MYSQLCHECK, '1'), ["all-in-1"]);
+        assert_eq!(
+            find(ORACLE_84_9X_MYSQLCHECK, "skip-database").unwrap().arg,
+            Arg::Required
+        );
+        assert_eq!(
+            find(ORACLE_84_9X_MYSQLIMPORT, "use-threads").unwrap().arg,
+            Arg::Required
+        );
+        assert_eq!(short(ORACLE_84_9X_MYSQLIMPORT, 'L'), ["local"]);
     }
 
     #[test]

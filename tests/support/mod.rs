@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod rig;
+pub mod standin;
 
 use std::io::Write;
 use std::path::PathBuf;
