@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # scripts/demo.sh — the main job on the built-in local setup, from a fresh
 # Debian 12 machine (as root): installs what is needed, builds vouch, starts
-# the PostgreSQL rig (a private server that accepts a login only after its
-# PAM verifier has checked the IAM token the way RDS does), runs
+# the PostgreSQL and MariaDB rigs (private servers that accept a login only
+# after their PAM verifier has checked the IAM token the way RDS does), runs
 #   vouch exec -- psql -h mydb.cluster-abc123.us-east-1.rds.amazonaws.com ... -c 'select current_user'
-# and shows the result, then stops the rig.
+#   vouch exec -- mariadb -h mydb.cluster-abc123.us-east-1.rds.amazonaws.com ... -e 'select current_user()'
+# and shows the results, then stops the rigs.
 #
 # The RDS name resolves to the rig through a private /etc/hosts (a mount
 # namespace made with unshare, so the machine's own file is untouched), and
@@ -18,11 +19,19 @@ cargo build --quiet --bin vouch
 bin_dir="${CARGO_TARGET_DIR:-target}/debug"
 vouch="$(cd "$bin_dir" && pwd)/vouch"
 
-echo "== start the local RDS-like PostgreSQL server"
+echo "== start the local RDS-like PostgreSQL and MariaDB servers"
+pg_dir="" my_dir="" hosts=""
+trap 'bash rig/pg-rig.sh stop "$pg_dir" >/dev/null 2>&1 || true
+      bash rig/mariadb-rig.sh stop "$my_dir" >/dev/null 2>&1 || true
+      rm -f "$hosts"' EXIT
+my_env=$(bash rig/mariadb-rig.sh start RIG_PORT="${MY_PORT:-13306}" | tail -n 1)
+my_dir=$(dirname "$my_env")
+my_port=$(. "$my_env"; echo "$RIG_PORT")
+my_ca=$(. "$my_env"; echo "$RIG_CA")
 rig_env=$(bash rig/pg-rig.sh start | tail -n 1)
 # shellcheck disable=SC1090
 . "$rig_env"
-trap 'bash rig/pg-rig.sh stop "$RIG_DIR" >/dev/null 2>&1 || true; rm -f "$hosts"' EXIT
+pg_dir=$RIG_DIR
 hosts=$(mktemp /tmp/vouch-demo-hosts.XXXXXX)
 printf '127.0.0.1 localhost\n127.0.0.1 %s\n' "$RIG_HOST_NAME" > "$hosts"
 
@@ -44,4 +53,7 @@ show "$vouch" exec -v --ca-bundle "$RIG_CA" -- psql -h "$RIG_HOST_NAME" -p "$RIG
   -c 'select current_user'
 show "$vouch" exec --ca-bundle "$RIG_CA" -- psql -h "$RIG_HOST_NAME" -p "$RIG_PORT" -U app -d app \
   -c 'select ssl.version as tls, ssl.cipher from pg_stat_ssl ssl where ssl.pid = pg_backend_pid()'
-echo "== stop the server"
+show "$vouch" exec --explain --ca-bundle "$my_ca" -- mariadb -h "$RIG_HOST_NAME" -P "$my_port" -u app appdb
+show "$vouch" exec -v --ca-bundle "$my_ca" -- mariadb -h "$RIG_HOST_NAME" -P "$my_port" -u app appdb \
+  -e "select current_user(), variable_value as tls from information_schema.session_status where variable_name = 'Ssl_version'"
+echo "== stop the servers"

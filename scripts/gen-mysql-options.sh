@@ -3,14 +3,21 @@
 # the installed clients' own my_option arrays (the binaries' .data section:
 # struct my_option is 112 bytes on x86-64; names and flags are exact,
 # including options whose help text is empty and so not listed by --help).
+# Each client's array is printed as the part before its SSL block
+# (`--ssl` .. `--ssl-verify-server-cert`, from sslopt-longopts.h) and the
+# part after it; the SSL block, which must be the same in every client, is
+# printed once, as MARIADB_SSL.
 # Usage: bash scripts/gen-mysql-options.sh > /tmp/tables.rs   (x86-64 ELF, python3)
+# then rustfmt --edition 2021 the result (it aligns the comments).
 set -euo pipefail
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
 for c in mariadb mariadb-dump mariadb-admin mariadb-show mariadb-check mariadb-import; do
   bin=$(command -v "$c") || { echo "missing $c" >&2; exit 1; }
-  python3 - "$bin" "$c" <<'PY'
+  python3 - "$bin" "$c" "$tmp/ssl.$c" <<'PY'
 import struct, sys
 GET = {1:'NO_ARG',2:'BOOL',3:'INT',4:'UINT',5:'LONG',6:'ULONG',7:'LL',8:'ULL',9:'STR',10:'STR_ALLOC',11:'DISABLED',12:'ENUM',13:'SET',14:'DOUBLE',15:'FLAGSET',16:'BIT'}
-path, prog = sys.argv[1], sys.argv[2]
+path, prog, ssl_out = sys.argv[1], sys.argv[2], sys.argv[3]
 d = open(path, 'rb').read()
 shoff, = struct.unpack_from('<Q', d, 0x28)
 shentsize, shnum, shstrndx = struct.unpack_from('<HHH', d, 0x3a)
@@ -56,16 +63,37 @@ for s in secs:
             run.append(rec(b)); b += 112
         if len(run) > len(best): best = run
         a += 8
-print('/// `%s --help`, from its my_option array.' % prog)
-print('const MARIADB_%s: &[OptDef] = &[' % prog.upper().replace('-', '_'))
-for n, i, shown, vt, at in best:
+def line(n, i, shown, vt, at):
     short = "Some('%s')" % chr(i) if 32 < i < 127 else 'None'
     if GET[vt] == 'BOOL' and at != 2: arg = 'Bool'
     elif at == 0: arg = 'None'
     elif at == 1: arg = 'Optional'
     else: arg = 'Required'
     note = '' if shown else ' // hidden: no help text'
-    print('    o("%s", %s, Arg::%s), // GET_%s %s%s' % (n.replace('_', '-'), short, arg, GET[vt], ['NO_ARG', 'OPT_ARG', 'REQUIRED_ARG'][at], note))
-print('];')
+    return '    o("%s", %s, Arg::%s), // GET_%s %s%s' % (n.replace('_', '-'), short, arg, GET[vt], ['NO_ARG', 'OPT_ARG', 'REQUIRED_ARG'][at], note)
+names = [r[0].replace('_', '-') for r in best]
+if 'ssl' not in names or 'ssl-verify-server-cert' not in names or names.index('ssl') > names.index('ssl-verify-server-cert'):
+    sys.exit('%s: no --ssl .. --ssl-verify-server-cert block' % prog)
+start, end = names.index('ssl'), names.index('ssl-verify-server-cert') + 1
+name = 'MARIADB_%s' % prog.upper().replace('-', '_')
+for part, recs, where in (('BEFORE_SSL', best[:start], 'before'), ('AFTER_SSL', best[end:], 'after')):
+    print('/// `%s`: the options %s MARIADB_SSL.' % (prog, where))
+    print('const %s_%s: &[OptDef] = &[' % (name, part))
+    for r in recs:
+        print(line(*r))
+    print('];')
+print('/// `%s --help`, from its my_option array.' % prog)
+print('const %s: Table = Table(&[%s_BEFORE_SSL, MARIADB_SSL, %s_AFTER_SSL]);' % (name, name, name))
+with open(ssl_out, 'w') as f:
+    for r in best[start:end]:
+        f.write(line(*r) + '\n')
 PY
 done
+for c in mariadb-dump mariadb-admin mariadb-show mariadb-check mariadb-import; do
+  cmp -s "$tmp/ssl.mariadb" "$tmp/ssl.$c" || { echo "$c: its SSL block differs from mariadb's" >&2; exit 1; }
+done
+echo '/// The SSL options of every MariaDB client (`sslopt-longopts.h`; the same'
+echo '/// in all six arrays).'
+echo 'const MARIADB_SSL: &[OptDef] = &['
+cat "$tmp/ssl.mariadb"
+echo '];'

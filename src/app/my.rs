@@ -83,7 +83,7 @@ pub(super) fn run_exec(
             None => "",
         }
     ));
-    if !crate::mysql::params::connects(client, flavour, client_args)? {
+    if !crate::mysql::params::connects(client, base, flavour, client_args)? {
         return run_as_is(ui, args, base, program, skip_env);
     }
     let r = resolve_exec(
@@ -113,7 +113,8 @@ pub(super) fn run_exec(
     let file = match r.delivery {
         Delivery::Env => None,
         Delivery::OptionFile => {
-            let text = oracle_defaults(&r.params, &token, &cwd());
+            let home = world.home();
+            let text = oracle_defaults(&r.params, &token, &cwd(), home.as_deref())?;
             Some(exec::sealed_file("vouch-my.cnf", text.as_bytes())?)
         }
     };
@@ -134,7 +135,7 @@ fn resolve_exec(
     client_args: &[String],
     world: &dyn World,
 ) -> Result<Resolved> {
-    let params = params::resolve(client, flavour, client_args, world)?;
+    let params = params::resolve(client, base, flavour, client_args, world)?;
     let port: u16 = params
         .port
         .value
@@ -193,6 +194,11 @@ fn resolve_exec(
         Flavour::Oracle { .. } => Delivery::OptionFile,
         Flavour::MariaDb | Flavour::Mycli => Delivery::Env,
     };
+    if delivery == Delivery::OptionFile {
+        // Fail on a file name the sealed file cannot carry before any
+        // credentials are fetched.
+        oracle_defaults(&params, "", &cwd(), world.home().as_deref())?;
+    }
     Ok(Resolved {
         base: base.to_string(),
         flavour,
@@ -211,10 +217,23 @@ fn resolve_exec(
     })
 }
 
-/// Quote a path for an option file's `!include` line: the rest of the
-/// line, taken as is.
-fn include_line(path: &Path, cwd: &Path) -> String {
-    format!("!include {}\n", cwd.join(path).display())
+/// The `!include` line for the user's option file, by the absolute path the
+/// client would open (relative to the working directory, `~/` in the home).
+/// The line runs to its end, so a path that would change the file's
+/// meaning (a line break, `#`, quotes) is refused.
+fn include_line(path: &Path, cwd: &Path, home: Option<&Path>) -> Result<String> {
+    let text = path.to_string_lossy();
+    let full = match (text.strip_prefix("~/"), home) {
+        (Some(rest), Some(home)) => home.join(rest),
+        _ => cwd.join(path),
+    };
+    let shown = full.to_string_lossy();
+    if shown.contains(['\n', '\r', '#', '"', '\'', '\\']) || shown.trim() != shown {
+        return Err(Error::config(format!(
+            "the option file name {text:?} cannot be passed on to the client in vouch's option file (it has a line break, '#', a quote, a backslash or outer spaces); rename it"
+        )));
+    }
+    Ok(format!("!include {shown}\n"))
 }
 
 /// The option file that carries the token for Oracle's clients, and which
@@ -222,17 +241,22 @@ fn include_line(path: &Path, cwd: &Path) -> String {
 /// leading `--defaults-extra-file=X` (including X), `--defaults-file=X`
 /// (including X) or `--no-defaults` (then it is the only file), so the
 /// client reads exactly what it would have, plus the password.
-fn oracle_defaults(params: &MyParams, token: &str, cwd: &Path) -> String {
+fn oracle_defaults(
+    params: &MyParams,
+    token: &str,
+    cwd: &Path,
+    home: Option<&Path>,
+) -> Result<String> {
     let mut text = String::from("# written by vouch for one client run\n");
     let l = &params.leading;
     if !l.no_defaults {
         if let Some(f) = l.defaults_file.as_ref().or(l.extra_file.as_ref()) {
-            text.push_str(&include_line(f, cwd));
+            text.push_str(&include_line(f, cwd, home)?);
         }
     }
     text.push_str("[client]\n");
     text.push_str(&format!("password={token}\n"));
-    text
+    Ok(text)
 }
 
 /// The leading arguments the client gets for Oracle's option-file delivery
@@ -356,7 +380,7 @@ fn explain(
     ];
     if r.flavour != Flavour::Mycli {
         lines.push((
-            "my.cnf files:",
+            "my.cnf:",
             if files.is_empty() {
                 "none".into()
             } else {

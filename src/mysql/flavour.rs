@@ -30,10 +30,11 @@ fn major_minor(s: &str) -> Option<(u32, u32)> {
 /// The flavour a client's `--version` output names, if it is one of the
 /// MySQL family's.
 pub fn from_version_output(text: &str) -> Option<Flavour> {
-    let line = text.lines().find(|l| l.contains(" Ver "))?;
-    if line.contains("MariaDB") {
+    // MariaDB 11 prints "mariadb from 11.4.2-MariaDB, client 15.2 for ...".
+    if text.lines().next()?.contains("-MariaDB") {
         return Some(Flavour::MariaDb);
     }
+    let line = text.lines().find(|l| l.contains(" Ver "))?;
     let after_ver = line.split(" Ver ").nth(1)?.trim_start();
     // Old clients print their own version, then "Distrib" and the server's.
     let version = match after_ver.split_once(" Distrib ") {
@@ -154,6 +155,7 @@ mod tests {
             ("mysqldump  Ver 9.1.0 for macos14 on arm64 (Homebrew)\n", Some(Flavour::Oracle { major: 9, minor: 1 })),
             ("mysql  Ver 14.14 Distrib 5.7.44, for Linux (x86_64) using  EditLine wrapper\n", Some(Flavour::Oracle { major: 5, minor: 7 })),
             ("mysql  Ver 8.0.35-27 for Linux on x86_64 (Percona Server (GPL), Release '27', Revision '2f8eeab2'$)\n", Some(Flavour::Oracle { major: 8, minor: 0 })),
+            ("mariadb from 11.4.2-MariaDB, client 15.2 for debian-linux-gnu (x86_64) using  EditLine wrapper\n", Some(Flavour::MariaDb)),
             ("Version: 1.27.2\n", None),
             ("", None),
             ("mysql Ver x.y\n", None),

@@ -14,7 +14,7 @@
 //! call them error-prone) and `skip-`/`disable-`/`enable-` on options that
 //! are not booleans (`--skip-host` makes the host `0`).
 
-use super::options::{Arg, OptDef};
+use super::options::{Arg, OptDef, Table};
 use crate::error::{Error, Result};
 
 /// Where one option or argument came from.
@@ -115,7 +115,7 @@ fn parse_bool(v: &str) -> Option<bool> {
 
 /// Parse `inputs` (option-file options first, then the command line) with
 /// `table`. `client` names the program in messages.
-pub fn parse(client: &str, table: &'static [OptDef], inputs: &[Input<'_>]) -> Result<Parsed> {
+pub fn parse(client: &str, table: Table, inputs: &[Input<'_>]) -> Result<Parsed> {
     let mut out = Parsed::default();
     let mut end_of_options = false;
     let mut i = 0;
@@ -151,18 +151,13 @@ struct Lookup {
     negation: Option<bool>,
 }
 
-fn find_exact(table: &'static [OptDef], name: &str) -> Option<&'static OptDef> {
+fn find_exact(table: Table, name: &str) -> Option<&'static OptDef> {
     table.iter().find(|d| same_name(d.long, name))
 }
 
 /// Look a long name up as my_getopt does (exact name, then after the
 /// special prefixes). `Ok(None)`: unknown but `loose-`, to be ignored.
-fn lookup(
-    client: &str,
-    table: &'static [OptDef],
-    full: &str,
-    has_value: bool,
-) -> Result<Option<Lookup>> {
+fn lookup(client: &str, table: Table, full: &str, has_value: bool) -> Result<Option<Lookup>> {
     let mut name = full;
     let mut negation = None;
     let mut loose = false;
@@ -232,7 +227,7 @@ fn lookup(
 
 fn long_option(
     client: &str,
-    table: &'static [OptDef],
+    table: Table,
     body: &str,
     input: &Input<'_>,
     next: Option<&Input<'_>>,
@@ -245,7 +240,11 @@ fn long_option(
     let Some(Lookup { def, negation }) = lookup(client, table, name, attached.is_some())? else {
         return Ok(0);
     };
-    let spelled = format!("--{name}");
+    // A boolean's value is part of what the user wrote (`--ssl=0`).
+    let spelled = match (def.arg, attached) {
+        (Arg::Bool, Some(v)) => format!("--{name}={v}"),
+        _ => format!("--{name}"),
+    };
     let mut consumed = 0;
     let value = match def.arg {
         Arg::None => {
@@ -302,7 +301,7 @@ fn long_option(
 
 fn short_options(
     client: &str,
-    table: &'static [OptDef],
+    table: Table,
     cluster: &str,
     input: &Input<'_>,
     next: Option<&Input<'_>>,
@@ -347,7 +346,7 @@ fn short_options(
 mod tests {
     use super::*;
 
-    const T: &[OptDef] = &[
+    const T: Table = Table(&[&[
         OptDef {
             long: "host",
             short: Some('h'),
@@ -388,7 +387,7 @@ mod tests {
             short: Some('e'),
             arg: Arg::Required,
         },
-    ];
+    ]]);
 
     fn p(args: &[&str]) -> Result<Parsed> {
         let inputs: Vec<Input> = args

@@ -19,7 +19,7 @@ pub mod params;
 mod real_clients;
 pub mod tls;
 
-pub use options::{Arg, OptDef};
+pub use options::{Arg, OptDef, Table};
 
 /// Which implementation a client program is: the two take different TLS
 /// and authentication flags.
@@ -35,7 +35,7 @@ pub enum Flavour {
 }
 
 /// The option table of `client` in `flavour`, if vouch knows it.
-pub fn table(client: MyClient, flavour: Flavour) -> Option<&'static [OptDef]> {
+pub fn table(client: MyClient, flavour: Flavour) -> Option<Table> {
     match (client, flavour) {
         (MyClient::Mycli, _) => Some(mycli::TABLE),
         (_, Flavour::Mycli) => None,

@@ -11,7 +11,7 @@
 //! the server offers no TLS, so vouch always passes `--ssl-mode=on`.
 
 use super::getopt::{Given, Origin, Parsed, Value};
-use super::options::{Arg, OptDef};
+use super::options::{Arg, OptDef, Table};
 use super::params::{Setting, Source};
 use crate::error::{Error, Result};
 use crate::world::World;
@@ -22,7 +22,9 @@ const fn o(long: &'static str, short: Option<char>, arg: Arg) -> OptDef {
 
 /// mycli 2.30's click options, hidden deprecated ones included. Aliases
 /// have their own entries and are mapped by [`canonical`].
-pub const TABLE: &[OptDef] = &[
+pub const TABLE: Table = Table(&[OPTIONS]);
+
+const OPTIONS: &[OptDef] = &[
     o("host", Some('h'), Arg::Required),
     o("hostname", None, Arg::Required),
     o("port", Some('P'), Arg::Required),

@@ -12,12 +12,19 @@
 //! 8.1-8.3, 26.x) has no table and [`table`] returns `None` for it, so vouch
 //! refuses rather than guess.
 //!
+//! Each table is a [`Table`]: a list of parts, so that a run of options
+//! that several clients or versions share (an include file, a client's own
+//! options in 8.0 and 8.4) is written once.
+//!
 //! Mapping from `my_option`: `GET_BOOL` with `NO_ARG` or `OPT_ARG` is
 //! [`Arg::Bool`]; otherwise `NO_ARG` is [`Arg::None`], `OPT_ARG` is
 //! [`Arg::Optional`] and `REQUIRED_ARG` is [`Arg::Required`]. `GET_DISABLED`
 //! options (`--debug` in release builds) are listed with their arity: the
 //! client recognises them and then exits with "used, but is disabled".
 //! Long names are written with `-` (my_getopt treats `-` and `_` alike).
+
+use std::iter::FlatMap;
+use std::slice::Iter;
 
 use super::{Flavour, MyClient};
 
@@ -64,10 +71,65 @@ const fn o(long: &'static str, short: Option<char>, arg: Arg) -> OptDef {
     OptDef { long, short, arg }
 }
 
+/// A client's option table: parts (runs of options, some shared with other
+/// clients or versions) searched as one list, part after part. Order
+/// matters: my_getopt takes the first entry with a given long name or
+/// short letter (`help` is listed twice, as `-?` and as `-I`), and
+/// ambiguous abbreviations are named in table order.
+#[derive(Debug, Clone, Copy)]
+pub struct Table(pub &'static [&'static [OptDef]]);
+
+/// The options of a [`Table`], in order.
+pub type Entries = FlatMap<
+    Iter<'static, &'static [OptDef]>,
+    Iter<'static, OptDef>,
+    fn(&'static &'static [OptDef]) -> Iter<'static, OptDef>,
+>;
+
+fn part_entries(part: &'static &'static [OptDef]) -> Iter<'static, OptDef> {
+    part.iter()
+}
+
+impl Table {
+    /// Every option, in order.
+    pub fn iter(&self) -> Entries {
+        let parts: &'static [&'static [OptDef]] = self.0;
+        parts.iter().flat_map(part_entries as fn(_) -> _)
+    }
+
+    /// How many options (entries) the table has.
+    pub fn len(&self) -> usize {
+        self.0.iter().map(|p| p.len()).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl IntoIterator for Table {
+    type Item = &'static OptDef;
+    type IntoIter = Entries;
+
+    fn into_iter(self) -> Entries {
+        self.iter()
+    }
+}
+
+/// Two tables are equal when they list the same options in the same order,
+/// however they are split into parts.
+impl PartialEq for Table {
+    fn eq(&self, other: &Table) -> bool {
+        self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for Table {}
+
 /// The complete option table of `client` in `flavour` (not for Mycli:
 /// `None` for it). `None` also where no table has been established (Oracle
 /// versions other than 8.0, 8.4 and 9.x).
-pub fn table(client: MyClient, flavour: Flavour) -> Option<&'static [OptDef]> {
+pub fn table(client: MyClient, flavour: Flavour) -> Option<Table> {
     match flavour {
         Flavour::MariaDb => match client {
             MyClient::Mysql => Some(MARIADB_MARIADB),
@@ -109,10 +171,10 @@ pub fn table(client: MyClient, flavour: Flavour) -> Option<&'static [OptDef]> {
     }
 }
 
-// ---- MariaDB 10.11 (generated: bash scripts/gen-mysql-options.sh) ----
+// ---- MariaDB 10.11 (generated: bash scripts/gen-mysql-options.sh, then rustfmt) ----
 
-/// `mariadb --help`, from its my_option array.
-const MARIADB_MARIADB: &[OptDef] = &[
+/// `mariadb`: the options before MARIADB_SSL.
+const MARIADB_MARIADB_BEFORE_SSL: &[OptDef] = &[
     o("help", Some('?'), Arg::None),                  // GET_NO_ARG NO_ARG
     o("help", Some('I'), Arg::None),                  // GET_NO_ARG NO_ARG
     o("abort-source-on-error", None, Arg::Bool),      // GET_BOOL NO_ARG
@@ -175,28 +237,27 @@ const MARIADB_MARIADB: &[OptDef] = &[
     o("sigint-ignore", None, Arg::Bool),              // GET_BOOL NO_ARG
     o("silent", Some('s'), Arg::None),                // GET_NO_ARG NO_ARG
     o("socket", Some('S'), Arg::Required),            // GET_STR_ALLOC REQUIRED_ARG
-    o("ssl", None, Arg::Bool),                        // GET_BOOL OPT_ARG
-    o("ssl-ca", None, Arg::Required),                 // GET_STR REQUIRED_ARG
-    o("ssl-capath", None, Arg::Required),             // GET_STR REQUIRED_ARG
-    o("ssl-cert", None, Arg::Required),               // GET_STR REQUIRED_ARG
-    o("ssl-cipher", None, Arg::Required),             // GET_STR REQUIRED_ARG
-    o("ssl-key", None, Arg::Required),                // GET_STR REQUIRED_ARG
-    o("ssl-crl", None, Arg::Required),                // GET_STR REQUIRED_ARG
-    o("ssl-crlpath", None, Arg::Required),            // GET_STR REQUIRED_ARG
-    o("tls-version", None, Arg::Required),            // GET_STR REQUIRED_ARG
-    o("ssl-verify-server-cert", None, Arg::Bool),     // GET_BOOL OPT_ARG
-    o("table", Some('t'), Arg::Bool),                 // GET_BOOL NO_ARG
-    o("tee", None, Arg::Required),                    // GET_STR REQUIRED_ARG
-    o("unbuffered", Some('n'), Arg::Bool),            // GET_BOOL NO_ARG
-    o("user", Some('u'), Arg::Required),              // GET_STR_ALLOC REQUIRED_ARG
-    o("verbose", Some('v'), Arg::None),               // GET_NO_ARG NO_ARG
-    o("version", Some('V'), Arg::None),               // GET_NO_ARG NO_ARG
-    o("vertical", Some('E'), Arg::Bool),              // GET_BOOL NO_ARG
-    o("wait", Some('w'), Arg::None),                  // GET_NO_ARG NO_ARG
-    o("xml", Some('X'), Arg::Bool),                   // GET_BOOL NO_ARG
 ];
-/// `mariadb-dump --help`, from its my_option array.
-const MARIADB_MARIADB_DUMP: &[OptDef] = &[
+/// `mariadb`: the options after MARIADB_SSL.
+const MARIADB_MARIADB_AFTER_SSL: &[OptDef] = &[
+    o("table", Some('t'), Arg::Bool),      // GET_BOOL NO_ARG
+    o("tee", None, Arg::Required),         // GET_STR REQUIRED_ARG
+    o("unbuffered", Some('n'), Arg::Bool), // GET_BOOL NO_ARG
+    o("user", Some('u'), Arg::Required),   // GET_STR_ALLOC REQUIRED_ARG
+    o("verbose", Some('v'), Arg::None),    // GET_NO_ARG NO_ARG
+    o("version", Some('V'), Arg::None),    // GET_NO_ARG NO_ARG
+    o("vertical", Some('E'), Arg::Bool),   // GET_BOOL NO_ARG
+    o("wait", Some('w'), Arg::None),       // GET_NO_ARG NO_ARG
+    o("xml", Some('X'), Arg::Bool),        // GET_BOOL NO_ARG
+];
+/// `mariadb --help`, from its my_option array.
+const MARIADB_MARIADB: Table = Table(&[
+    MARIADB_MARIADB_BEFORE_SSL,
+    MARIADB_SSL,
+    MARIADB_MARIADB_AFTER_SSL,
+]);
+/// `mariadb-dump`: the options before MARIADB_SSL.
+const MARIADB_MARIADB_DUMP_BEFORE_SSL: &[OptDef] = &[
     o("all-databases", Some('A'), Arg::Bool), // GET_BOOL NO_ARG
     o("all-tablespaces", Some('Y'), Arg::Bool), // GET_BOOL NO_ARG
     o("no-tablespaces", Some('y'), Arg::Bool), // GET_BOOL NO_ARG
@@ -275,32 +336,31 @@ const MARIADB_MARIADB_DUMP: &[OptDef] = &[
     o("single-transaction", None, Arg::Bool), // GET_BOOL NO_ARG
     o("skip-opt", None, Arg::None),           // GET_NO_ARG NO_ARG
     o("socket", Some('S'), Arg::Required),    // GET_STR REQUIRED_ARG
-    o("ssl", None, Arg::Bool),                // GET_BOOL OPT_ARG
-    o("ssl-ca", None, Arg::Required),         // GET_STR REQUIRED_ARG
-    o("ssl-capath", None, Arg::Required),     // GET_STR REQUIRED_ARG
-    o("ssl-cert", None, Arg::Required),       // GET_STR REQUIRED_ARG
-    o("ssl-cipher", None, Arg::Required),     // GET_STR REQUIRED_ARG
-    o("ssl-key", None, Arg::Required),        // GET_STR REQUIRED_ARG
-    o("ssl-crl", None, Arg::Required),        // GET_STR REQUIRED_ARG
-    o("ssl-crlpath", None, Arg::Required),    // GET_STR REQUIRED_ARG
-    o("tls-version", None, Arg::Required),    // GET_STR REQUIRED_ARG
-    o("ssl-verify-server-cert", None, Arg::Bool), // GET_BOOL OPT_ARG
-    o("system", None, Arg::Required),         // GET_SET REQUIRED_ARG
-    o("tab", Some('T'), Arg::Required),       // GET_STR REQUIRED_ARG
-    o("tables", None, Arg::None),             // GET_NO_ARG NO_ARG
-    o("triggers", None, Arg::Bool),           // GET_BOOL NO_ARG
-    o("tz-utc", None, Arg::Bool),             // GET_BOOL NO_ARG
-    o("user", Some('u'), Arg::Required),      // GET_STR REQUIRED_ARG
-    o("verbose", Some('v'), Arg::Bool),       // GET_BOOL NO_ARG
-    o("version", Some('V'), Arg::None),       // GET_NO_ARG NO_ARG
-    o("where", Some('w'), Arg::Required),     // GET_STR REQUIRED_ARG
-    o("xml", Some('X'), Arg::None),           // GET_NO_ARG NO_ARG
-    o("plugin-dir", None, Arg::Required),     // GET_STR REQUIRED_ARG
-    o("default-auth", None, Arg::Required),   // GET_STR REQUIRED_ARG
-    o("galera-info", None, Arg::Bool),        // GET_BOOL NO_ARG
 ];
-/// `mariadb-admin --help`, from its my_option array.
-const MARIADB_MARIADB_ADMIN: &[OptDef] = &[
+/// `mariadb-dump`: the options after MARIADB_SSL.
+const MARIADB_MARIADB_DUMP_AFTER_SSL: &[OptDef] = &[
+    o("system", None, Arg::Required),       // GET_SET REQUIRED_ARG
+    o("tab", Some('T'), Arg::Required),     // GET_STR REQUIRED_ARG
+    o("tables", None, Arg::None),           // GET_NO_ARG NO_ARG
+    o("triggers", None, Arg::Bool),         // GET_BOOL NO_ARG
+    o("tz-utc", None, Arg::Bool),           // GET_BOOL NO_ARG
+    o("user", Some('u'), Arg::Required),    // GET_STR REQUIRED_ARG
+    o("verbose", Some('v'), Arg::Bool),     // GET_BOOL NO_ARG
+    o("version", Some('V'), Arg::None),     // GET_NO_ARG NO_ARG
+    o("where", Some('w'), Arg::Required),   // GET_STR REQUIRED_ARG
+    o("xml", Some('X'), Arg::None),         // GET_NO_ARG NO_ARG
+    o("plugin-dir", None, Arg::Required),   // GET_STR REQUIRED_ARG
+    o("default-auth", None, Arg::Required), // GET_STR REQUIRED_ARG
+    o("galera-info", None, Arg::Bool),      // GET_BOOL NO_ARG
+];
+/// `mariadb-dump --help`, from its my_option array.
+const MARIADB_MARIADB_DUMP: Table = Table(&[
+    MARIADB_MARIADB_DUMP_BEFORE_SSL,
+    MARIADB_SSL,
+    MARIADB_MARIADB_DUMP_AFTER_SSL,
+]);
+/// `mariadb-admin`: the options before MARIADB_SSL.
+const MARIADB_MARIADB_ADMIN_BEFORE_SSL: &[OptDef] = &[
     o("count", Some('c'), Arg::Required), // GET_UINT REQUIRED_ARG
     o("debug-check", None, Arg::Bool),    // GET_BOOL NO_ARG
     o("debug-info", None, Arg::Bool),     // GET_BOOL NO_ARG
@@ -319,29 +379,28 @@ const MARIADB_MARIADB_ADMIN: &[OptDef] = &[
     o("silent", Some('s'), Arg::None),    // GET_NO_ARG NO_ARG
     o("socket", Some('S'), Arg::Required), // GET_STR REQUIRED_ARG
     o("sleep", Some('i'), Arg::Required), // GET_INT REQUIRED_ARG
-    o("ssl", None, Arg::Bool),            // GET_BOOL OPT_ARG
-    o("ssl-ca", None, Arg::Required),     // GET_STR REQUIRED_ARG
-    o("ssl-capath", None, Arg::Required), // GET_STR REQUIRED_ARG
-    o("ssl-cert", None, Arg::Required),   // GET_STR REQUIRED_ARG
-    o("ssl-cipher", None, Arg::Required), // GET_STR REQUIRED_ARG
-    o("ssl-key", None, Arg::Required),    // GET_STR REQUIRED_ARG
-    o("ssl-crl", None, Arg::Required),    // GET_STR REQUIRED_ARG
-    o("ssl-crlpath", None, Arg::Required), // GET_STR REQUIRED_ARG
-    o("tls-version", None, Arg::Required), // GET_STR REQUIRED_ARG
-    o("ssl-verify-server-cert", None, Arg::Bool), // GET_BOOL OPT_ARG
-    o("user", Some('u'), Arg::Required),  // GET_STR_ALLOC REQUIRED_ARG
-    o("verbose", Some('v'), Arg::Bool),   // GET_BOOL NO_ARG
-    o("version", Some('V'), Arg::None),   // GET_NO_ARG NO_ARG
-    o("vertical", Some('E'), Arg::Bool),  // GET_BOOL NO_ARG
-    o("wait", Some('w'), Arg::Optional),  // GET_UINT OPT_ARG
+];
+/// `mariadb-admin`: the options after MARIADB_SSL.
+const MARIADB_MARIADB_ADMIN_AFTER_SSL: &[OptDef] = &[
+    o("user", Some('u'), Arg::Required), // GET_STR_ALLOC REQUIRED_ARG
+    o("verbose", Some('v'), Arg::Bool),  // GET_BOOL NO_ARG
+    o("version", Some('V'), Arg::None),  // GET_NO_ARG NO_ARG
+    o("vertical", Some('E'), Arg::Bool), // GET_BOOL NO_ARG
+    o("wait", Some('w'), Arg::Optional), // GET_UINT OPT_ARG
     o("connect-timeout", None, Arg::Required), // GET_ULONG REQUIRED_ARG
     o("shutdown-timeout", None, Arg::Required), // GET_ULONG REQUIRED_ARG
     o("wait-for-all-slaves", None, Arg::Bool), // GET_BOOL NO_ARG
     o("plugin-dir", None, Arg::Required), // GET_STR REQUIRED_ARG
     o("default-auth", None, Arg::Required), // GET_STR REQUIRED_ARG
 ];
-/// `mariadb-show --help`, from its my_option array.
-const MARIADB_MARIADB_SHOW: &[OptDef] = &[
+/// `mariadb-admin --help`, from its my_option array.
+const MARIADB_MARIADB_ADMIN: Table = Table(&[
+    MARIADB_MARIADB_ADMIN_BEFORE_SSL,
+    MARIADB_SSL,
+    MARIADB_MARIADB_ADMIN_AFTER_SSL,
+]);
+/// `mariadb-show`: the options before MARIADB_SSL.
+const MARIADB_MARIADB_SHOW_BEFORE_SSL: &[OptDef] = &[
     o("character-sets-dir", Some('c'), Arg::Required), // GET_STR REQUIRED_ARG
     o("default-character-set", None, Arg::Required),   // GET_STR REQUIRED_ARG
     o("count", None, Arg::Bool),                       // GET_BOOL NO_ARG
@@ -360,22 +419,21 @@ const MARIADB_MARIADB_SHOW: &[OptDef] = &[
     o("protocol", None, Arg::Required),                // GET_STR REQUIRED_ARG
     o("show-table-type", Some('t'), Arg::Bool),        // GET_BOOL NO_ARG
     o("socket", Some('S'), Arg::Required),             // GET_STR REQUIRED_ARG
-    o("ssl", None, Arg::Bool),                         // GET_BOOL OPT_ARG
-    o("ssl-ca", None, Arg::Required),                  // GET_STR REQUIRED_ARG
-    o("ssl-capath", None, Arg::Required),              // GET_STR REQUIRED_ARG
-    o("ssl-cert", None, Arg::Required),                // GET_STR REQUIRED_ARG
-    o("ssl-cipher", None, Arg::Required),              // GET_STR REQUIRED_ARG
-    o("ssl-key", None, Arg::Required),                 // GET_STR REQUIRED_ARG
-    o("ssl-crl", None, Arg::Required),                 // GET_STR REQUIRED_ARG
-    o("ssl-crlpath", None, Arg::Required),             // GET_STR REQUIRED_ARG
-    o("tls-version", None, Arg::Required),             // GET_STR REQUIRED_ARG
-    o("ssl-verify-server-cert", None, Arg::Bool),      // GET_BOOL OPT_ARG
-    o("user", Some('u'), Arg::Required),               // GET_STR REQUIRED_ARG
-    o("verbose", Some('v'), Arg::None),                // GET_NO_ARG NO_ARG
-    o("version", Some('V'), Arg::None),                // GET_NO_ARG NO_ARG
 ];
-/// `mariadb-check --help`, from its my_option array.
-const MARIADB_MARIADB_CHECK: &[OptDef] = &[
+/// `mariadb-show`: the options after MARIADB_SSL.
+const MARIADB_MARIADB_SHOW_AFTER_SSL: &[OptDef] = &[
+    o("user", Some('u'), Arg::Required), // GET_STR REQUIRED_ARG
+    o("verbose", Some('v'), Arg::None),  // GET_NO_ARG NO_ARG
+    o("version", Some('V'), Arg::None),  // GET_NO_ARG NO_ARG
+];
+/// `mariadb-show --help`, from its my_option array.
+const MARIADB_MARIADB_SHOW: Table = Table(&[
+    MARIADB_MARIADB_SHOW_BEFORE_SSL,
+    MARIADB_SSL,
+    MARIADB_MARIADB_SHOW_AFTER_SSL,
+]);
+/// `mariadb-check`: the options before MARIADB_SSL.
+const MARIADB_MARIADB_CHECK_BEFORE_SSL: &[OptDef] = &[
     o("all-databases", Some('A'), Arg::Bool), // GET_BOOL NO_ARG
     o("analyze", Some('a'), Arg::None),       // GET_NO_ARG NO_ARG
     o("all-in-1", Some('1'), Arg::Bool),      // GET_BOOL NO_ARG
@@ -412,26 +470,25 @@ const MARIADB_MARIADB_CHECK: &[OptDef] = &[
     o("silent", Some('s'), Arg::Bool),        // GET_BOOL NO_ARG
     o("skip-database", None, Arg::Required),  // GET_STR REQUIRED_ARG
     o("socket", Some('S'), Arg::Required),    // GET_STR REQUIRED_ARG
-    o("ssl", None, Arg::Bool),                // GET_BOOL OPT_ARG
-    o("ssl-ca", None, Arg::Required),         // GET_STR REQUIRED_ARG
-    o("ssl-capath", None, Arg::Required),     // GET_STR REQUIRED_ARG
-    o("ssl-cert", None, Arg::Required),       // GET_STR REQUIRED_ARG
-    o("ssl-cipher", None, Arg::Required),     // GET_STR REQUIRED_ARG
-    o("ssl-key", None, Arg::Required),        // GET_STR REQUIRED_ARG
-    o("ssl-crl", None, Arg::Required),        // GET_STR REQUIRED_ARG
-    o("ssl-crlpath", None, Arg::Required),    // GET_STR REQUIRED_ARG
-    o("tls-version", None, Arg::Required),    // GET_STR REQUIRED_ARG
-    o("ssl-verify-server-cert", None, Arg::Bool), // GET_BOOL OPT_ARG
-    o("tables", None, Arg::None),             // GET_NO_ARG NO_ARG
-    o("use-frm", None, Arg::Bool),            // GET_BOOL NO_ARG
-    o("user", Some('u'), Arg::Required),      // GET_STR REQUIRED_ARG
-    o("verbose", Some('v'), Arg::None),       // GET_NO_ARG NO_ARG
-    o("version", Some('V'), Arg::None),       // GET_NO_ARG NO_ARG
-    o("process-views", None, Arg::Optional),  // GET_ENUM OPT_ARG
-    o("process-tables", None, Arg::Bool),     // GET_BOOL NO_ARG
 ];
-/// `mariadb-import --help`, from its my_option array.
-const MARIADB_MARIADB_IMPORT: &[OptDef] = &[
+/// `mariadb-check`: the options after MARIADB_SSL.
+const MARIADB_MARIADB_CHECK_AFTER_SSL: &[OptDef] = &[
+    o("tables", None, Arg::None),            // GET_NO_ARG NO_ARG
+    o("use-frm", None, Arg::Bool),           // GET_BOOL NO_ARG
+    o("user", Some('u'), Arg::Required),     // GET_STR REQUIRED_ARG
+    o("verbose", Some('v'), Arg::None),      // GET_NO_ARG NO_ARG
+    o("version", Some('V'), Arg::None),      // GET_NO_ARG NO_ARG
+    o("process-views", None, Arg::Optional), // GET_ENUM OPT_ARG
+    o("process-tables", None, Arg::Bool),    // GET_BOOL NO_ARG
+];
+/// `mariadb-check --help`, from its my_option array.
+const MARIADB_MARIADB_CHECK: Table = Table(&[
+    MARIADB_MARIADB_CHECK_BEFORE_SSL,
+    MARIADB_SSL,
+    MARIADB_MARIADB_CHECK_AFTER_SSL,
+]);
+/// `mariadb-import`: the options before MARIADB_SSL.
+const MARIADB_MARIADB_IMPORT_BEFORE_SSL: &[OptDef] = &[
     o("character-sets-dir", None, Arg::Required), // GET_STR REQUIRED_ARG
     o("default-character-set", None, Arg::Required), // GET_STR REQUIRED_ARG
     o("columns", Some('c'), Arg::Required),       // GET_STR REQUIRED_ARG
@@ -462,6 +519,23 @@ const MARIADB_MARIADB_IMPORT: &[OptDef] = &[
     o("replace", Some('r'), Arg::Bool),           // GET_BOOL NO_ARG
     o("silent", Some('s'), Arg::Bool),            // GET_BOOL NO_ARG
     o("socket", Some('S'), Arg::Required),        // GET_STR REQUIRED_ARG
+];
+/// `mariadb-import`: the options after MARIADB_SSL.
+const MARIADB_MARIADB_IMPORT_AFTER_SSL: &[OptDef] = &[
+    o("use-threads", None, Arg::Required), // GET_UINT REQUIRED_ARG
+    o("user", Some('u'), Arg::Required),   // GET_STR REQUIRED_ARG
+    o("verbose", Some('v'), Arg::Bool),    // GET_BOOL NO_ARG
+    o("version", Some('V'), Arg::None),    // GET_NO_ARG NO_ARG
+];
+/// `mariadb-import --help`, from its my_option array.
+const MARIADB_MARIADB_IMPORT: Table = Table(&[
+    MARIADB_MARIADB_IMPORT_BEFORE_SSL,
+    MARIADB_SSL,
+    MARIADB_MARIADB_IMPORT_AFTER_SSL,
+]);
+/// The SSL options of every MariaDB client (`sslopt-longopts.h`; the same
+/// in all six arrays).
+const MARIADB_SSL: &[OptDef] = &[
     o("ssl", None, Arg::Bool),                    // GET_BOOL OPT_ARG
     o("ssl-ca", None, Arg::Required),             // GET_STR REQUIRED_ARG
     o("ssl-capath", None, Arg::Required),         // GET_STR REQUIRED_ARG
@@ -472,13 +546,286 @@ const MARIADB_MARIADB_IMPORT: &[OptDef] = &[
     o("ssl-crlpath", None, Arg::Required),        // GET_STR REQUIRED_ARG
     o("tls-version", None, Arg::Required),        // GET_STR REQUIRED_ARG
     o("ssl-verify-server-cert", None, Arg::Bool), // GET_BOOL OPT_ARG
-    o("use-threads", None, Arg::Required),        // GET_UINT REQUIRED_ARG
-    o("user", Some('u'), Arg::Required),          // GET_STR REQUIRED_ARG
-    o("verbose", Some('v'), Arg::Bool),           // GET_BOOL NO_ARG
-    o("version", Some('V'), Arg::None),           // GET_NO_ARG NO_ARG
 ];
 
-// ---- Oracle MySQL 8.0 ----
+// ---- Oracle MySQL: the shared include files ----
+//
+// Each Oracle table is the client's `my_long_options[]` (Linux release
+// build: `pipe`, `shared-memory-base-name` and the Kerberos include,
+// Windows-only, left out) with the shared include files spliced in where
+// the file includes them. The tables are written as lists of parts, in
+// the array's order: the include files below, the client's own runs of
+// options (ORACLE_<CLIENT>_*) and the options of one version only
+// (ORACLE_80_*: 8.0 only; ORACLE_84_*: 8.4 and 9.x; ORACLE_9X_*: 9.x).
+// Each client's parts are listed once, by a `const fn` of the release
+// line that leaves out (as an empty part) what that line does not have.
+
+/// The Oracle release lines that have tables: 8.0, 8.4 LTS and 9.x.
+#[derive(Clone, Copy)]
+enum Line {
+    V80,
+    V84,
+    V9x,
+}
+
+/// `part` in release line `first` and later, nothing before.
+const fn since(line: Line, first: Line, part: &'static [OptDef]) -> &'static [OptDef] {
+    if line as u8 >= first as u8 {
+        part
+    } else {
+        &[]
+    }
+}
+
+/// `part` in the release lines before `next`, nothing from it on.
+const fn before(line: Line, next: Line, part: &'static [OptDef]) -> &'static [OptDef] {
+    if (line as u8) < next as u8 {
+        part
+    } else {
+        &[]
+    }
+}
+
+/// `multi_factor_passwordopt-longopts.h` (8.0.27+): `password`/`-p`,
+/// `password1`-`password3`, all `GET_PASSWORD OPT_ARG`.
+const ORACLE_PASSWORDS: &[OptDef] = &[
+    o("password", Some('p'), Arg::Optional), // GET_PASSWORD OPT_ARG
+    o("password1", None, Arg::Optional),
+    o("password2", None, Arg::Optional),
+    o("password3", None, Arg::Optional),
+];
+
+/// `caching_sha2_passwordopt-longopts.h`: `server-public-key-path`,
+/// `get-server-public-key` (`GET_BOOL NO_ARG`).
+const ORACLE_CACHING_SHA2: &[OptDef] = &[
+    o("server-public-key-path", None, Arg::Required),
+    o("get-server-public-key", None, Arg::Bool),
+];
+
+/// `sslopt-longopts.h` as 8.0.29+ has it: `ssl-mode` ..
+/// `ssl-session-data-continue-on-failed-reuse`, no `tls-sni-servername`
+/// (8.1+). Checked against the 8.0 `include/sslopt-longopts.h` of
+/// `percona/percona-server` (commit b6c91c85).
+const ORACLE_SSL_80: &[OptDef] = &[
+    o("ssl-mode", None, Arg::Required), // GET_STR REQUIRED_ARG
+    o("ssl-ca", None, Arg::Required),
+    o("ssl-capath", None, Arg::Required),
+    o("ssl-cert", None, Arg::Required),
+    o("ssl-cipher", None, Arg::Required),
+    o("ssl-key", None, Arg::Required),
+    o("ssl-crl", None, Arg::Required),
+    o("ssl-crlpath", None, Arg::Required),
+    o("tls-version", None, Arg::Required),
+    o("ssl-fips-mode", None, Arg::Required),
+    o("tls-ciphersuites", None, Arg::Required),
+    o("ssl-session-data", None, Arg::Required),
+    o("ssl-session-data-continue-on-failed-reuse", None, Arg::Bool), // GET_BOOL OPT_ARG
+];
+
+/// What `sslopt-longopts.h` adds in 8.1+: 8.4 and 9.x include 8.0's list
+/// plus `tls-sni-servername` (`ssl-fips-mode` is still there). Read from
+/// `client/include/sslopt-longopts.h` of `percona/percona-server` (commit
+/// b2359fc9) and `mysql/mysql-server` (commit 04a3d2e3), less their
+/// `tls-kex`, `force-pqc`, `use-pqc-sign`, which Oracle added in 26.7 (the
+/// PQC work, WL#17311), and checked against `GreatSQL/GreatSQL` (commit
+/// 8cbe0f7b, same list without the PQC options).
+const ORACLE_TLS_SNI: &[OptDef] = &[o("tls-sni-servername", None, Arg::Required)];
+
+/// The compression options (`compression-algorithms`,
+/// `zstd-compression-level`), at the same place in every client.
+const ORACLE_COMPRESSION: &[OptDef] = &[
+    o("compression-algorithms", None, Arg::Required),
+    o("zstd-compression-level", None, Arg::Required),
+];
+
+/// `--debug`, `--debug-check`, `--debug-info` as `GET_DISABLED` (release
+/// builds) in mysqldump, mysqladmin, mysqlcheck and mysqlimport (mysql's
+/// `--debug-info` has `-T`; mysqlshow's are not disabled).
+const ORACLE_DEBUG_DISABLED: &[OptDef] = &[
+    o("debug", Some('#'), Arg::Optional),
+    o("debug-check", None, Arg::None),
+    o("debug-info", None, Arg::None),
+];
+
+// ---- Oracle MySQL: mysql ----
+
+/// `mysql`: `--help` .. `--column-type-info`.
+const ORACLE_MYSQL_HEAD: &[OptDef] = &[
+    o("help", Some('?'), Arg::None),
+    o("help", Some('I'), Arg::None),
+    o("auto-rehash", None, Arg::Bool),
+    o("no-auto-rehash", Some('A'), Arg::None),
+    o("auto-vertical-output", None, Arg::Bool),
+    o("batch", Some('B'), Arg::None),
+    o("bind-address", None, Arg::Required),
+    o("binary-as-hex", None, Arg::Bool),
+    o("character-sets-dir", None, Arg::Required),
+    o("column-type-info", None, Arg::Bool),
+];
+
+/// `mysql` 8.4+: `--commands`.
+const ORACLE_84_MYSQL_COMMANDS: &[OptDef] = &[o("commands", None, Arg::Bool)];
+
+/// `mysql`: `--comments` .. `--init-command`.
+const ORACLE_MYSQL_FROM_COMMENTS: &[OptDef] = &[
+    o("comments", Some('c'), Arg::Bool),
+    o("compress", Some('C'), Arg::Bool),
+    o("debug", Some('#'), Arg::Optional), // GET_DISABLED OPT_ARG (release)
+    o("debug-check", None, Arg::None),    // GET_DISABLED NO_ARG (release)
+    o("debug-info", Some('T'), Arg::None), // GET_DISABLED NO_ARG (release)
+    o("database", Some('D'), Arg::Required),
+    o("default-character-set", None, Arg::Required),
+    o("delimiter", None, Arg::Required),
+    o("enable-cleartext-plugin", None, Arg::Bool), // GET_BOOL OPT_ARG
+    o("execute", Some('e'), Arg::Required),
+    o("vertical", Some('E'), Arg::Bool),
+    o("force", Some('f'), Arg::Bool),
+    o("histignore", None, Arg::Required),
+    o("named-commands", Some('G'), Arg::Bool),
+    o("ignore-spaces", Some('i'), Arg::Bool),
+    o("init-command", None, Arg::Required),
+];
+
+/// `mysql` 8.4+: `--init-command-add`.
+const ORACLE_84_MYSQL_INIT_COMMAND_ADD: &[OptDef] = &[o("init-command-add", None, Arg::Required)];
+
+/// `mysql`: `--local-infile` .. `--pager`.
+const ORACLE_MYSQL_FROM_LOCAL_INFILE: &[OptDef] = &[
+    o("local-infile", None, Arg::Bool), // GET_BOOL OPT_ARG
+    o("no-beep", Some('b'), Arg::Bool),
+    o("host", Some('h'), Arg::Required),
+    o("dns-srv-name", None, Arg::Required),
+    o("html", Some('H'), Arg::Bool),
+    o("xml", Some('X'), Arg::Bool),
+    o("line-numbers", None, Arg::Bool),
+    o("skip-line-numbers", Some('L'), Arg::None),
+    o("unbuffered", Some('n'), Arg::Bool),
+    o("column-names", None, Arg::Bool),
+    o("skip-column-names", Some('N'), Arg::None),
+    o("sigint-ignore", None, Arg::Bool),
+    o("one-database", Some('o'), Arg::None),
+    o("pager", None, Arg::Optional),
+];
+
+/// `mysql`: `--port` .. `--socket`.
+const ORACLE_MYSQL_FROM_PORT: &[OptDef] = &[
+    o("port", Some('P'), Arg::Required),
+    o("prompt", None, Arg::Required),
+    o("protocol", None, Arg::Required),
+    o("quick", Some('q'), Arg::Bool),
+    o("raw", Some('r'), Arg::Bool),
+    o("reconnect", None, Arg::Bool),
+    o("silent", Some('s'), Arg::None),
+    o("socket", Some('S'), Arg::Required),
+];
+
+/// `mysql`: `--table` .. `--version`.
+const ORACLE_MYSQL_FROM_TABLE: &[OptDef] = &[
+    o("table", Some('t'), Arg::Bool),
+    o("tee", None, Arg::Required),
+    o("user", Some('u'), Arg::Required),
+    o("safe-updates", Some('U'), Arg::Bool),
+    o("i-am-a-dummy", Some('U'), Arg::Bool),
+    o("verbose", Some('v'), Arg::None),
+    o("version", Some('V'), Arg::None),
+];
+
+/// `mysql` 8.0: `--wait` is `GET_NO_ARG`.
+const ORACLE_80_MYSQL_WAIT: &[OptDef] = &[o("wait", Some('w'), Arg::None)];
+
+/// `mysql` 8.4+: `--wait` is `GET_BOOL`.
+const ORACLE_84_MYSQL_WAIT: &[OptDef] = &[
+    o("wait", Some('w'), Arg::Bool), // GET_BOOL NO_ARG (GET_NO_ARG in 8.0)
+];
+
+/// `mysql`: `--connect-timeout` .. `--network-namespace`.
+const ORACLE_MYSQL_FROM_CONNECT_TIMEOUT: &[OptDef] = &[
+    o("connect-timeout", None, Arg::Required),
+    o("max-allowed-packet", None, Arg::Required),
+    o("net-buffer-length", None, Arg::Required),
+    o("select-limit", None, Arg::Required),
+    o("max-join-size", None, Arg::Required),
+    o("show-warnings", None, Arg::Bool),
+    o("syslog", Some('j'), Arg::None),
+    o("plugin-dir", None, Arg::Required),
+    o("default-auth", None, Arg::Required),
+    o("binary-mode", None, Arg::Bool),
+    o("connect-expired-password", None, Arg::Bool),
+    o("network-namespace", None, Arg::Required),
+];
+
+/// `mysql`: `--load-data-local-dir`.
+const ORACLE_MYSQL_LOAD_DATA_LOCAL_DIR: &[OptDef] =
+    &[o("load-data-local-dir", None, Arg::Required)];
+
+/// `mysql` 8.0: `--fido-register-factor`.
+const ORACLE_80_MYSQL_FIDO: &[OptDef] = &[o("fido-register-factor", None, Arg::Required)];
+
+/// `mysql`: the OCI options.
+const ORACLE_MYSQL_OCI: &[OptDef] = &[
+    o(
+        "authentication-oci-client-config-profile",
+        None,
+        Arg::Required,
+    ),
+    o("oci-config-file", None, Arg::Required),
+];
+
+/// `mysql` 9.x: `--authentication-openid-connect-client-id-token-file`.
+const ORACLE_9X_MYSQL_OPENID: &[OptDef] = &[o(
+    "authentication-openid-connect-client-id-token-file",
+    None,
+    Arg::Required,
+)];
+
+/// `mysql` 8.4+: `--telemetry-client` and the webauthn privacy option.
+const ORACLE_84_MYSQL_TELEMETRY: &[OptDef] = &[
+    o("telemetry-client", None, Arg::Bool),
+    o(
+        "plugin-authentication-webauthn-client-preserve-privacy",
+        None,
+        Arg::Bool,
+    ),
+];
+
+/// `mysql` 9.x: `--plugin-authentication-webauthn-device`.
+const ORACLE_9X_MYSQL_WEBAUTHN_DEVICE: &[OptDef] = &[
+    o("plugin-authentication-webauthn-device", None, Arg::Required), // GET_UINT
+];
+
+/// `mysql` 8.4+: `--register-factor`, `--system-command`.
+const ORACLE_84_MYSQL_REGISTER_FACTOR: &[OptDef] = &[
+    o("register-factor", None, Arg::Required),
+    o("system-command", None, Arg::Bool),
+];
+
+/// `mysql`: its parts in release line `line`, in order.
+const fn oracle_mysql(line: Line) -> [&'static [OptDef]; 22] {
+    [
+        ORACLE_MYSQL_HEAD,
+        since(line, Line::V84, ORACLE_84_MYSQL_COMMANDS),
+        ORACLE_MYSQL_FROM_COMMENTS,
+        since(line, Line::V84, ORACLE_84_MYSQL_INIT_COMMAND_ADD),
+        ORACLE_MYSQL_FROM_LOCAL_INFILE,
+        ORACLE_PASSWORDS,
+        ORACLE_MYSQL_FROM_PORT,
+        ORACLE_CACHING_SHA2,
+        ORACLE_SSL_80,
+        since(line, Line::V84, ORACLE_TLS_SNI),
+        ORACLE_MYSQL_FROM_TABLE,
+        before(line, Line::V84, ORACLE_80_MYSQL_WAIT),
+        since(line, Line::V84, ORACLE_84_MYSQL_WAIT),
+        ORACLE_MYSQL_FROM_CONNECT_TIMEOUT,
+        ORACLE_COMPRESSION,
+        ORACLE_MYSQL_LOAD_DATA_LOCAL_DIR,
+        before(line, Line::V84, ORACLE_80_MYSQL_FIDO),
+        ORACLE_MYSQL_OCI,
+        since(line, Line::V9x, ORACLE_9X_MYSQL_OPENID),
+        since(line, Line::V84, ORACLE_84_MYSQL_TELEMETRY),
+        since(line, Line::V9x, ORACLE_9X_MYSQL_WEBAUTHN_DEVICE),
+        since(line, Line::V84, ORACLE_84_MYSQL_REGISTER_FACTOR),
+    ]
+}
 
 /// `mysql` 8.0.3x (Linux release build): `client/mysql.cc` `my_long_options[]`
 /// of an 8.0.3x tree (`fido-register-factor`, OCI options present), with
@@ -493,115 +840,7 @@ const MARIADB_MARIADB_IMPORT: &[OptDef] = &[
 /// 8.0 `include/sslopt-longopts.h` of `percona/percona-server` (commit
 /// b6c91c85): `ssl-mode` .. `ssl-session-data-continue-on-failed-reuse`, no
 /// `tls-sni-servername` (8.1+).
-const ORACLE_80_MYSQL: &[OptDef] = &[
-    o("help", Some('?'), Arg::None),
-    o("help", Some('I'), Arg::None),
-    o("auto-rehash", None, Arg::Bool),
-    o("no-auto-rehash", Some('A'), Arg::None),
-    o("auto-vertical-output", None, Arg::Bool),
-    o("batch", Some('B'), Arg::None),
-    o("bind-address", None, Arg::Required),
-    o("binary-as-hex", None, Arg::Bool),
-    o("character-sets-dir", None, Arg::Required),
-    o("column-type-info", None, Arg::Bool),
-    o("comments", Some('c'), Arg::Bool),
-    o("compress", Some('C'), Arg::Bool),
-    o("debug", Some('#'), Arg::Optional), // GET_DISABLED in release builds
-    o("debug-check", None, Arg::None),    // GET_DISABLED in release builds
-    o("debug-info", Some('T'), Arg::None), // GET_DISABLED in release builds
-    o("database", Some('D'), Arg::Required),
-    o("default-character-set", None, Arg::Required),
-    o("delimiter", None, Arg::Required),
-    o("enable-cleartext-plugin", None, Arg::Bool),
-    o("execute", Some('e'), Arg::Required),
-    o("vertical", Some('E'), Arg::Bool),
-    o("force", Some('f'), Arg::Bool),
-    o("histignore", None, Arg::Required),
-    o("named-commands", Some('G'), Arg::Bool),
-    o("ignore-spaces", Some('i'), Arg::Bool),
-    o("init-command", None, Arg::Required),
-    o("local-infile", None, Arg::Bool),
-    o("no-beep", Some('b'), Arg::Bool),
-    o("host", Some('h'), Arg::Required),
-    o("dns-srv-name", None, Arg::Required),
-    o("html", Some('H'), Arg::Bool),
-    o("xml", Some('X'), Arg::Bool),
-    o("line-numbers", None, Arg::Bool),
-    o("skip-line-numbers", Some('L'), Arg::None),
-    o("unbuffered", Some('n'), Arg::Bool),
-    o("column-names", None, Arg::Bool),
-    o("skip-column-names", Some('N'), Arg::None),
-    o("sigint-ignore", None, Arg::Bool),
-    o("one-database", Some('o'), Arg::None),
-    o("pager", None, Arg::Optional),
-    o("password", Some('p'), Arg::Optional), // GET_PASSWORD OPT_ARG
-    o("password1", None, Arg::Optional),
-    o("password2", None, Arg::Optional),
-    o("password3", None, Arg::Optional),
-    o("port", Some('P'), Arg::Required),
-    o("prompt", None, Arg::Required),
-    o("protocol", None, Arg::Required),
-    o("quick", Some('q'), Arg::Bool),
-    o("raw", Some('r'), Arg::Bool),
-    o("reconnect", None, Arg::Bool),
-    o("silent", Some('s'), Arg::None),
-    o("socket", Some('S'), Arg::Required),
-    o("server-public-key-path", None, Arg::Required),
-    o("get-server-public-key", None, Arg::Bool),
-    o("ssl-mode", None, Arg::Required),
-    o("ssl-ca", None, Arg::Required),
-    o("ssl-capath", None, Arg::Required),
-    o("ssl-cert", None, Arg::Required),
-    o("ssl-cipher", None, Arg::Required),
-    o("ssl-key", None, Arg::Required),
-    o("ssl-crl", None, Arg::Required),
-    o("ssl-crlpath", None, Arg::Required),
-    o("tls-version", None, Arg::Required),
-    o("ssl-fips-mode", None, Arg::Required),
-    o("tls-ciphersuites", None, Arg::Required),
-    o("ssl-session-data", None, Arg::Required),
-    o("ssl-session-data-continue-on-failed-reuse", None, Arg::Bool),
-    o("table", Some('t'), Arg::Bool),
-    o("tee", None, Arg::Required),
-    o("user", Some('u'), Arg::Required),
-    o("safe-updates", Some('U'), Arg::Bool),
-    o("i-am-a-dummy", Some('U'), Arg::Bool),
-    o("verbose", Some('v'), Arg::None),
-    o("version", Some('V'), Arg::None),
-    o("wait", Some('w'), Arg::None),
-    o("connect-timeout", None, Arg::Required),
-    o("max-allowed-packet", None, Arg::Required),
-    o("net-buffer-length", None, Arg::Required),
-    o("select-limit", None, Arg::Required),
-    o("max-join-size", None, Arg::Required),
-    o("show-warnings", None, Arg::Bool),
-    o("syslog", Some('j'), Arg::None),
-    o("plugin-dir", None, Arg::Required),
-    o("default-auth", None, Arg::Required),
-    o("binary-mode", None, Arg::Bool),
-    o("connect-expired-password", None, Arg::Bool),
-    o("network-namespace", None, Arg::Required),
-    o("compression-algorithms", None, Arg::Required),
-    o("zstd-compression-level", None, Arg::Required),
-    o("load-data-local-dir", None, Arg::Required),
-    o("fido-register-factor", None, Arg::Required),
-    o(
-        "authentication-oci-client-config-profile",
-        None,
-        Arg::Required,
-    ),
-    o("oci-config-file", None, Arg::Required),
-];
-
-// ---- Oracle MySQL 8.4 LTS and 9.x ----
-
-// `sslopt-longopts.h` as `mysql` 8.4 and 9.x include it (8.0's list plus
-// `tls-sni-servername`, 8.1+; `ssl-fips-mode` is still there). Read from
-// `client/include/sslopt-longopts.h` of `percona/percona-server` (commit
-// b2359fc9) and `mysql/mysql-server` (commit 04a3d2e3), less their
-// `tls-kex`, `force-pqc`, `use-pqc-sign`, which Oracle added in 26.7 (the
-// PQC work, WL#17311), and checked against `GreatSQL/GreatSQL` (commit
-// 8cbe0f7b, same list without the PQC options).
+const ORACLE_80_MYSQL: Table = Table(&oracle_mysql(Line::V80));
 
 /// `mysql` 8.4 LTS (Linux release build): `my_long_options[]` of
 /// `client/mysql.cc` in `arstercz/percona-server-auto-manager-v8.4` (commit
@@ -621,115 +860,7 @@ const ORACLE_80_MYSQL: &[OptDef] = &[
 /// `system-command`, `commands` and `init-command-add` arrived in 8.4 patch
 /// releases, so an older 8.4.x client does not know them (vouch accepts them
 /// for every 8.4.x).
-const ORACLE_84_MYSQL: &[OptDef] = &[
-    o("help", Some('?'), Arg::None),
-    o("help", Some('I'), Arg::None),
-    o("auto-rehash", None, Arg::Bool),
-    o("no-auto-rehash", Some('A'), Arg::None),
-    o("auto-vertical-output", None, Arg::Bool),
-    o("batch", Some('B'), Arg::None),
-    o("bind-address", None, Arg::Required),
-    o("binary-as-hex", None, Arg::Bool),
-    o("character-sets-dir", None, Arg::Required),
-    o("column-type-info", None, Arg::Bool),
-    o("commands", None, Arg::Bool),
-    o("comments", Some('c'), Arg::Bool),
-    o("compress", Some('C'), Arg::Bool),
-    o("debug", Some('#'), Arg::Optional), // GET_DISABLED OPT_ARG (release)
-    o("debug-check", None, Arg::None),    // GET_DISABLED NO_ARG (release)
-    o("debug-info", Some('T'), Arg::None), // GET_DISABLED NO_ARG (release)
-    o("database", Some('D'), Arg::Required),
-    o("default-character-set", None, Arg::Required),
-    o("delimiter", None, Arg::Required),
-    o("enable-cleartext-plugin", None, Arg::Bool), // GET_BOOL OPT_ARG
-    o("execute", Some('e'), Arg::Required),
-    o("vertical", Some('E'), Arg::Bool),
-    o("force", Some('f'), Arg::Bool),
-    o("histignore", None, Arg::Required),
-    o("named-commands", Some('G'), Arg::Bool),
-    o("ignore-spaces", Some('i'), Arg::Bool),
-    o("init-command", None, Arg::Required),
-    o("init-command-add", None, Arg::Required),
-    o("local-infile", None, Arg::Bool), // GET_BOOL OPT_ARG
-    o("no-beep", Some('b'), Arg::Bool),
-    o("host", Some('h'), Arg::Required),
-    o("dns-srv-name", None, Arg::Required),
-    o("html", Some('H'), Arg::Bool),
-    o("xml", Some('X'), Arg::Bool),
-    o("line-numbers", None, Arg::Bool),
-    o("skip-line-numbers", Some('L'), Arg::None),
-    o("unbuffered", Some('n'), Arg::Bool),
-    o("column-names", None, Arg::Bool),
-    o("skip-column-names", Some('N'), Arg::None),
-    o("sigint-ignore", None, Arg::Bool),
-    o("one-database", Some('o'), Arg::None),
-    o("pager", None, Arg::Optional),
-    o("password", Some('p'), Arg::Optional), // GET_PASSWORD OPT_ARG
-    o("password1", None, Arg::Optional),
-    o("password2", None, Arg::Optional),
-    o("password3", None, Arg::Optional),
-    o("port", Some('P'), Arg::Required),
-    o("prompt", None, Arg::Required),
-    o("protocol", None, Arg::Required),
-    o("quick", Some('q'), Arg::Bool),
-    o("raw", Some('r'), Arg::Bool),
-    o("reconnect", None, Arg::Bool),
-    o("silent", Some('s'), Arg::None),
-    o("socket", Some('S'), Arg::Required),
-    o("server-public-key-path", None, Arg::Required),
-    o("get-server-public-key", None, Arg::Bool),
-    o("ssl-mode", None, Arg::Required), // GET_STR REQUIRED_ARG
-    o("ssl-ca", None, Arg::Required),
-    o("ssl-capath", None, Arg::Required),
-    o("ssl-cert", None, Arg::Required),
-    o("ssl-cipher", None, Arg::Required),
-    o("ssl-key", None, Arg::Required),
-    o("ssl-crl", None, Arg::Required),
-    o("ssl-crlpath", None, Arg::Required),
-    o("tls-version", None, Arg::Required),
-    o("ssl-fips-mode", None, Arg::Required),
-    o("tls-ciphersuites", None, Arg::Required),
-    o("ssl-session-data", None, Arg::Required),
-    o("ssl-session-data-continue-on-failed-reuse", None, Arg::Bool), // GET_BOOL OPT_ARG
-    o("tls-sni-servername", None, Arg::Required),
-    o("table", Some('t'), Arg::Bool),
-    o("tee", None, Arg::Required),
-    o("user", Some('u'), Arg::Required),
-    o("safe-updates", Some('U'), Arg::Bool),
-    o("i-am-a-dummy", Some('U'), Arg::Bool),
-    o("verbose", Some('v'), Arg::None),
-    o("version", Some('V'), Arg::None),
-    o("wait", Some('w'), Arg::Bool), // GET_BOOL NO_ARG (GET_NO_ARG in 8.0)
-    o("connect-timeout", None, Arg::Required),
-    o("max-allowed-packet", None, Arg::Required),
-    o("net-buffer-length", None, Arg::Required),
-    o("select-limit", None, Arg::Required),
-    o("max-join-size", None, Arg::Required),
-    o("show-warnings", None, Arg::Bool),
-    o("syslog", Some('j'), Arg::None),
-    o("plugin-dir", None, Arg::Required),
-    o("default-auth", None, Arg::Required),
-    o("binary-mode", None, Arg::Bool),
-    o("connect-expired-password", None, Arg::Bool),
-    o("network-namespace", None, Arg::Required),
-    o("compression-algorithms", None, Arg::Required),
-    o("zstd-compression-level", None, Arg::Required),
-    o("load-data-local-dir", None, Arg::Required),
-    o(
-        "authentication-oci-client-config-profile",
-        None,
-        Arg::Required,
-    ),
-    o("oci-config-file", None, Arg::Required),
-    o("telemetry-client", None, Arg::Bool),
-    o(
-        "plugin-authentication-webauthn-client-preserve-privacy",
-        None,
-        Arg::Bool,
-    ),
-    o("register-factor", None, Arg::Required),
-    o("system-command", None, Arg::Bool),
-];
+const ORACLE_84_MYSQL: Table = Table(&oracle_mysql(Line::V84));
 
 /// `mysql` 9.x (Linux release build; one table for every 9.x minor):
 /// `my_long_options[]` of `client/mysql.cc` in `villagesql/villagesql-server`
@@ -744,134 +875,203 @@ const ORACLE_84_MYSQL: &[OptDef] = &[
 /// `system-command`/`commands`/`init-command-add` arrived during 9.x too: an
 /// older 9.x client does not know them. The 26.x PQC options (`tls-kex`,
 /// `force-pqc`, `use-pqc-sign`) are not in 9.x.
-const ORACLE_9X_MYSQL: &[OptDef] = &[
-    o("help", Some('?'), Arg::None),
-    o("help", Some('I'), Arg::None),
-    o("auto-rehash", None, Arg::Bool),
-    o("no-auto-rehash", Some('A'), Arg::None),
-    o("auto-vertical-output", None, Arg::Bool),
-    o("batch", Some('B'), Arg::None),
-    o("bind-address", None, Arg::Required),
-    o("binary-as-hex", None, Arg::Bool),
-    o("character-sets-dir", None, Arg::Required),
-    o("column-type-info", None, Arg::Bool),
-    o("commands", None, Arg::Bool),
-    o("comments", Some('c'), Arg::Bool),
-    o("compress", Some('C'), Arg::Bool),
-    o("debug", Some('#'), Arg::Optional), // GET_DISABLED OPT_ARG (release)
-    o("debug-check", None, Arg::None),    // GET_DISABLED NO_ARG (release)
-    o("debug-info", Some('T'), Arg::None), // GET_DISABLED NO_ARG (release)
-    o("database", Some('D'), Arg::Required),
-    o("default-character-set", None, Arg::Required),
-    o("delimiter", None, Arg::Required),
-    o("enable-cleartext-plugin", None, Arg::Bool), // GET_BOOL OPT_ARG
-    o("execute", Some('e'), Arg::Required),
-    o("vertical", Some('E'), Arg::Bool),
-    o("force", Some('f'), Arg::Bool),
-    o("histignore", None, Arg::Required),
-    o("named-commands", Some('G'), Arg::Bool),
-    o("ignore-spaces", Some('i'), Arg::Bool),
-    o("init-command", None, Arg::Required),
-    o("init-command-add", None, Arg::Required),
-    o("local-infile", None, Arg::Bool), // GET_BOOL OPT_ARG
-    o("no-beep", Some('b'), Arg::Bool),
-    o("host", Some('h'), Arg::Required),
-    o("dns-srv-name", None, Arg::Required),
-    o("html", Some('H'), Arg::Bool),
-    o("xml", Some('X'), Arg::Bool),
-    o("line-numbers", None, Arg::Bool),
-    o("skip-line-numbers", Some('L'), Arg::None),
-    o("unbuffered", Some('n'), Arg::Bool),
-    o("column-names", None, Arg::Bool),
-    o("skip-column-names", Some('N'), Arg::None),
-    o("sigint-ignore", None, Arg::Bool),
-    o("one-database", Some('o'), Arg::None),
-    o("pager", None, Arg::Optional),
-    o("password", Some('p'), Arg::Optional), // GET_PASSWORD OPT_ARG
-    o("password1", None, Arg::Optional),
-    o("password2", None, Arg::Optional),
-    o("password3", None, Arg::Optional),
-    o("port", Some('P'), Arg::Required),
-    o("prompt", None, Arg::Required),
-    o("protocol", None, Arg::Required),
-    o("quick", Some('q'), Arg::Bool),
-    o("raw", Some('r'), Arg::Bool),
-    o("reconnect", None, Arg::Bool),
-    o("silent", Some('s'), Arg::None),
-    o("socket", Some('S'), Arg::Required),
-    o("server-public-key-path", None, Arg::Required),
-    o("get-server-public-key", None, Arg::Bool),
-    o("ssl-mode", None, Arg::Required), // GET_STR REQUIRED_ARG
-    o("ssl-ca", None, Arg::Required),
-    o("ssl-capath", None, Arg::Required),
-    o("ssl-cert", None, Arg::Required),
-    o("ssl-cipher", None, Arg::Required),
-    o("ssl-key", None, Arg::Required),
-    o("ssl-crl", None, Arg::Required),
-    o("ssl-crlpath", None, Arg::Required),
-    o("tls-version", None, Arg::Required),
-    o("ssl-fips-mode", None, Arg::Required),
-    o("tls-ciphersuites", None, Arg::Required),
-    o("ssl-session-data", None, Arg::Required),
-    o("ssl-session-data-continue-on-failed-reuse", None, Arg::Bool), // GET_BOOL OPT_ARG
-    o("tls-sni-servername", None, Arg::Required),
-    o("table", Some('t'), Arg::Bool),
-    o("tee", None, Arg::Required),
-    o("user", Some('u'), Arg::Required),
-    o("safe-updates", Some('U'), Arg::Bool),
-    o("i-am-a-dummy", Some('U'), Arg::Bool),
-    o("verbose", Some('v'), Arg::None),
-    o("version", Some('V'), Arg::None),
-    o("wait", Some('w'), Arg::Bool), // GET_BOOL NO_ARG (GET_NO_ARG in 8.0)
-    o("connect-timeout", None, Arg::Required),
-    o("max-allowed-packet", None, Arg::Required),
-    o("net-buffer-length", None, Arg::Required),
-    o("select-limit", None, Arg::Required),
-    o("max-join-size", None, Arg::Required),
-    o("show-warnings", None, Arg::Bool),
-    o("syslog", Some('j'), Arg::None),
-    o("plugin-dir", None, Arg::Required),
-    o("default-auth", None, Arg::Required),
-    o("binary-mode", None, Arg::Bool),
-    o("connect-expired-password", None, Arg::Bool),
-    o("network-namespace", None, Arg::Required),
-    o("compression-algorithms", None, Arg::Required),
-    o("zstd-compression-level", None, Arg::Required),
-    o("load-data-local-dir", None, Arg::Required),
-    o(
-        "authentication-oci-client-config-profile",
-        None,
-        Arg::Required,
-    ),
-    o("oci-config-file", None, Arg::Required),
-    o(
-        "authentication-openid-connect-client-id-token-file",
-        None,
-        Arg::Required,
-    ),
-    o("telemetry-client", None, Arg::Bool),
-    o(
-        "plugin-authentication-webauthn-client-preserve-privacy",
-        None,
-        Arg::Bool,
-    ),
-    o("plugin-authentication-webauthn-device", None, Arg::Required), // GET_UINT
-    o("register-factor", None, Arg::Required),
-    o("system-command", None, Arg::Bool),
+const ORACLE_9X_MYSQL: Table = Table(&oracle_mysql(Line::V9x));
+
+// ---- Oracle MySQL: mysqldump ----
+//
+// 8.0.27+ only (multi-factor passwords); a late 8.0.x is assumed, as for
+// ORACLE_80_MYSQL. 8.4 and 9.x include the 8.1+ SSL options too.
+
+/// `mysqldump`: `--all-databases` .. `--add-drop-database`.
+const ORACLE_MYSQLDUMP_HEAD: &[OptDef] = &[
+    o("all-databases", Some('A'), Arg::Bool),
+    o("all-tablespaces", Some('Y'), Arg::Bool),
+    o("no-tablespaces", Some('y'), Arg::Bool),
+    o("add-drop-database", None, Arg::Bool),
 ];
 
-// ---- Oracle MySQL 8.0: mysqldump, mysqladmin, mysqlshow, mysqlcheck,
-// mysqlimport ----
-//
-// Each is the client's `my_long_options[]` (Linux release build: `pipe`,
-// `shared-memory-base-name` and the Kerberos include, Windows-only, left
-// out; `--debug*` as `GET_DISABLED`) with the shared include files spliced in
-// where the file includes them: `multi_factor_passwordopt-longopts.h`
-// (`password`/`-p`, `password1`-`password3`, `GET_PASSWORD OPT_ARG`),
-// `caching_sha2_passwordopt-longopts.h` and the 8.0 `sslopt-longopts.h` (as
-// in ORACLE_80_MYSQL: `ssl-mode` .. `ssl-session-data-continue-on-failed-reuse`,
-// no `tls-sni-servername`). 8.0.27+ only (multi-factor passwords); a late
-// 8.0.x is assumed, as for ORACLE_80_MYSQL.
+/// `mysqldump` 9.x: `--add-drop-masking-policy`.
+const ORACLE_9X_MYSQLDUMP_ADD_DROP_MASKING_POLICY: &[OptDef] =
+    &[o("add-drop-masking-policy", None, Arg::Bool)];
+
+/// `mysqldump`: `--add-drop-table`, `--add-drop-trigger`.
+const ORACLE_MYSQLDUMP_ADD_DROP_TABLE: &[OptDef] = &[
+    o("add-drop-table", None, Arg::Bool),
+    o("add-drop-trigger", None, Arg::Bool),
+];
+
+/// `mysqldump` 9.x: `--add-drop-user`.
+const ORACLE_9X_MYSQLDUMP_ADD_DROP_USER: &[OptDef] = &[o("add-drop-user", None, Arg::Bool)];
+
+/// `mysqldump`: `--add-locks` .. `--databases`.
+const ORACLE_MYSQLDUMP_FROM_ADD_LOCKS: &[OptDef] = &[
+    o("add-locks", None, Arg::Bool),
+    o("allow-keywords", None, Arg::Bool),
+    o("apply-replica-statements", None, Arg::Bool),
+    o("apply-slave-statements", None, Arg::Bool),
+    o("bind-address", None, Arg::Required),
+    o("character-sets-dir", None, Arg::Required),
+    o("column-statistics", None, Arg::Bool),
+    o("comments", Some('i'), Arg::Bool),
+    o("compatible", None, Arg::Required),
+    o("compact", None, Arg::Bool),
+    o("complete-insert", Some('c'), Arg::Bool),
+    o("compress", Some('C'), Arg::Bool),
+    o("create-options", Some('a'), Arg::Bool),
+    o("databases", Some('B'), Arg::Bool),
+];
+
+/// `mysqldump`: `--default-character-set` .. `--ignore-table`.
+const ORACLE_MYSQLDUMP_FROM_DEFAULT_CHARACTER_SET: &[OptDef] = &[
+    o("default-character-set", None, Arg::Required),
+    o("delete-source-logs", None, Arg::Bool),
+    o("delete-master-logs", None, Arg::Bool),
+    o("disable-keys", Some('K'), Arg::Bool),
+    o("dump-replica", None, Arg::Optional),
+    o("dump-slave", None, Arg::Optional),
+    o("events", Some('E'), Arg::Bool),
+    o("extended-insert", Some('e'), Arg::Bool),
+    o("fields-terminated-by", None, Arg::Required),
+    o("fields-enclosed-by", None, Arg::Required),
+    o("fields-optionally-enclosed-by", None, Arg::Required),
+    o("fields-escaped-by", None, Arg::Required),
+    o("flush-logs", Some('F'), Arg::Bool),
+    o("flush-privileges", None, Arg::Bool),
+    o("force", Some('f'), Arg::Bool),
+    o("help", Some('?'), Arg::None),
+    o("hex-blob", None, Arg::Bool),
+    o("host", Some('h'), Arg::Required),
+    o("ignore-error", None, Arg::Required),
+    o("ignore-table", None, Arg::Required),
+];
+
+/// `mysqldump` 9.x: `--exclude-user`, `--include-user`.
+const ORACLE_9X_MYSQLDUMP_USERS_FILTER: &[OptDef] = &[
+    o("exclude-user", None, Arg::Required),
+    o("include-user", None, Arg::Required),
+];
+
+/// `mysqldump`: `--include-source-host-port` .. `--source-data`.
+const ORACLE_MYSQLDUMP_FROM_INCLUDE_SOURCE_HOST_PORT: &[OptDef] = &[
+    o("include-source-host-port", None, Arg::Bool),
+    o("include-master-host-port", None, Arg::Bool),
+    o("insert-ignore", None, Arg::Bool),
+    o("lines-terminated-by", None, Arg::Required),
+    o("lock-all-tables", Some('x'), Arg::Bool),
+    o("lock-tables", Some('l'), Arg::Bool),
+    o("log-error", None, Arg::Required),
+    o("mysqld-long-query-time", None, Arg::Required),
+    o("source-data", None, Arg::Optional),
+];
+
+/// `mysqldump` 9.x: `--masking-policies`.
+const ORACLE_9X_MYSQLDUMP_MASKING_POLICIES: &[OptDef] = &[o("masking-policies", None, Arg::Bool)];
+
+/// `mysqldump`: `--master-data` .. `--order-by-primary`.
+const ORACLE_MYSQLDUMP_FROM_MASTER_DATA: &[OptDef] = &[
+    o("master-data", None, Arg::Optional),
+    o("max-allowed-packet", None, Arg::Required),
+    o("net-buffer-length", None, Arg::Required),
+    o("no-autocommit", None, Arg::Bool),
+    o("no-create-db", Some('n'), Arg::Bool),
+    o("no-create-info", Some('t'), Arg::Bool),
+    o("no-data", Some('d'), Arg::Bool),
+    o("no-set-names", Some('N'), Arg::None),
+    o("opt", None, Arg::None),
+    o("order-by-primary", None, Arg::Bool),
+];
+
+/// `mysqldump`: `--port` .. `--socket`.
+const ORACLE_MYSQLDUMP_FROM_PORT: &[OptDef] = &[
+    o("port", Some('P'), Arg::Required),
+    o("protocol", None, Arg::Required),
+    o("quick", Some('q'), Arg::Bool),
+    o("quote-names", Some('Q'), Arg::Bool),
+    o("replace", None, Arg::Bool),
+    o("result-file", Some('r'), Arg::Required),
+    o("routines", Some('R'), Arg::Bool),
+    o("set-charset", None, Arg::Bool),
+    o("set-gtid-purged", None, Arg::Optional),
+    o("single-transaction", None, Arg::Bool),
+    o("dump-date", None, Arg::Bool),
+    o("skip-opt", None, Arg::None),
+    o("socket", Some('S'), Arg::Required),
+];
+
+/// `mysqldump`: `--tab`, `--tables`.
+const ORACLE_MYSQLDUMP_TAB: &[OptDef] = &[
+    o("tab", Some('T'), Arg::Required),
+    o("tables", None, Arg::None),
+];
+
+/// `mysqldump` 8.4+: `--output-as-version`.
+const ORACLE_84_MYSQLDUMP_OUTPUT_AS_VERSION: &[OptDef] =
+    &[o("output-as-version", None, Arg::Optional)];
+
+/// `mysqldump`: `--triggers`, `--tz-utc`, `--user`.
+const ORACLE_MYSQLDUMP_FROM_TRIGGERS: &[OptDef] = &[
+    o("triggers", None, Arg::Bool),
+    o("tz-utc", None, Arg::Bool),
+    o("user", Some('u'), Arg::Required),
+];
+
+/// `mysqldump` 9.x: `--users`.
+const ORACLE_9X_MYSQLDUMP_USERS: &[OptDef] = &[o("users", None, Arg::Bool)];
+
+/// `mysqldump`: `--verbose` .. `--show-create-table-skip-secondary-engine`.
+const ORACLE_MYSQLDUMP_FROM_VERBOSE: &[OptDef] = &[
+    o("verbose", Some('v'), Arg::Bool),
+    o("version", Some('V'), Arg::None),
+    o("where", Some('w'), Arg::Required),
+    o("xml", Some('X'), Arg::None),
+    o("plugin-dir", None, Arg::Required),
+    o("default-auth", None, Arg::Required),
+    o("enable-cleartext-plugin", None, Arg::Bool),
+    o("network-timeout", Some('M'), Arg::Bool),
+    o("show-create-table-skip-secondary-engine", None, Arg::Bool),
+];
+
+/// `mysqldump`: `--skip-generated-invisible-primary-key`.
+const ORACLE_MYSQLDUMP_SKIP_GIPK: &[OptDef] =
+    &[o("skip-generated-invisible-primary-key", None, Arg::Bool)];
+
+/// `mysqldump` 8.4+: `--init-command`, `--init-command-add`, `--ignore-views`.
+const ORACLE_84_MYSQLDUMP_TAIL: &[OptDef] = &[
+    o("init-command", None, Arg::Required),
+    o("init-command-add", None, Arg::Required),
+    o("ignore-views", None, Arg::Bool),
+];
+
+/// `mysqldump`: its parts in release line `line`, in order.
+const fn oracle_mysqldump(line: Line) -> [&'static [OptDef]; 24] {
+    [
+        ORACLE_MYSQLDUMP_HEAD,
+        since(line, Line::V9x, ORACLE_9X_MYSQLDUMP_ADD_DROP_MASKING_POLICY),
+        ORACLE_MYSQLDUMP_ADD_DROP_TABLE,
+        since(line, Line::V9x, ORACLE_9X_MYSQLDUMP_ADD_DROP_USER),
+        ORACLE_MYSQLDUMP_FROM_ADD_LOCKS,
+        ORACLE_DEBUG_DISABLED,
+        ORACLE_MYSQLDUMP_FROM_DEFAULT_CHARACTER_SET,
+        since(line, Line::V9x, ORACLE_9X_MYSQLDUMP_USERS_FILTER),
+        ORACLE_MYSQLDUMP_FROM_INCLUDE_SOURCE_HOST_PORT,
+        since(line, Line::V9x, ORACLE_9X_MYSQLDUMP_MASKING_POLICIES),
+        ORACLE_MYSQLDUMP_FROM_MASTER_DATA,
+        ORACLE_PASSWORDS,
+        ORACLE_MYSQLDUMP_FROM_PORT,
+        ORACLE_CACHING_SHA2,
+        ORACLE_SSL_80,
+        since(line, Line::V84, ORACLE_TLS_SNI),
+        ORACLE_MYSQLDUMP_TAB,
+        since(line, Line::V84, ORACLE_84_MYSQLDUMP_OUTPUT_AS_VERSION),
+        ORACLE_MYSQLDUMP_FROM_TRIGGERS,
+        since(line, Line::V9x, ORACLE_9X_MYSQLDUMP_USERS),
+        ORACLE_MYSQLDUMP_FROM_VERBOSE,
+        ORACLE_COMPRESSION,
+        ORACLE_MYSQLDUMP_SKIP_GIPK,
+        since(line, Line::V84, ORACLE_84_MYSQLDUMP_TAIL),
+    ]
+}
+
 /// `mysqldump` 8.0: `client/mysqldump.cc` of `alibaba/AliSQL` (commit
 /// 395d6fb2; `MYSQL_VERSION` 8.0.44 at that commit); no AliSQL-specific option
 /// seen in its array. `mysqld-long-query-time` and
@@ -879,486 +1079,14 @@ const ORACLE_9X_MYSQL: &[OptDef] = &[
 /// for every 8.0.x. The first seven entries (before `allow-keywords`) were
 /// not read from that file and are taken from the 8.4/9.x arrays (they are
 /// the same in every tree seen).
-const ORACLE_80_MYSQLDUMP: &[OptDef] = &[
-    o("all-databases", Some('A'), Arg::Bool),
-    o("all-tablespaces", Some('Y'), Arg::Bool),
-    o("no-tablespaces", Some('y'), Arg::Bool),
-    o("add-drop-database", None, Arg::Bool),
-    o("add-drop-table", None, Arg::Bool),
-    o("add-drop-trigger", None, Arg::Bool),
-    o("add-locks", None, Arg::Bool),
-    o("allow-keywords", None, Arg::Bool),
-    o("apply-replica-statements", None, Arg::Bool),
-    o("apply-slave-statements", None, Arg::Bool),
-    o("bind-address", None, Arg::Required),
-    o("character-sets-dir", None, Arg::Required),
-    o("column-statistics", None, Arg::Bool),
-    o("comments", Some('i'), Arg::Bool),
-    o("compatible", None, Arg::Required),
-    o("compact", None, Arg::Bool),
-    o("complete-insert", Some('c'), Arg::Bool),
-    o("compress", Some('C'), Arg::Bool),
-    o("create-options", Some('a'), Arg::Bool),
-    o("databases", Some('B'), Arg::Bool),
-    o("debug", Some('#'), Arg::Optional),
-    o("debug-check", None, Arg::None),
-    o("debug-info", None, Arg::None),
-    o("default-character-set", None, Arg::Required),
-    o("delete-source-logs", None, Arg::Bool),
-    o("delete-master-logs", None, Arg::Bool),
-    o("disable-keys", Some('K'), Arg::Bool),
-    o("dump-replica", None, Arg::Optional),
-    o("dump-slave", None, Arg::Optional),
-    o("events", Some('E'), Arg::Bool),
-    o("extended-insert", Some('e'), Arg::Bool),
-    o("fields-terminated-by", None, Arg::Required),
-    o("fields-enclosed-by", None, Arg::Required),
-    o("fields-optionally-enclosed-by", None, Arg::Required),
-    o("fields-escaped-by", None, Arg::Required),
-    o("flush-logs", Some('F'), Arg::Bool),
-    o("flush-privileges", None, Arg::Bool),
-    o("force", Some('f'), Arg::Bool),
-    o("help", Some('?'), Arg::None),
-    o("hex-blob", None, Arg::Bool),
-    o("host", Some('h'), Arg::Required),
-    o("ignore-error", None, Arg::Required),
-    o("ignore-table", None, Arg::Required),
-    o("include-source-host-port", None, Arg::Bool),
-    o("include-master-host-port", None, Arg::Bool),
-    o("insert-ignore", None, Arg::Bool),
-    o("lines-terminated-by", None, Arg::Required),
-    o("lock-all-tables", Some('x'), Arg::Bool),
-    o("lock-tables", Some('l'), Arg::Bool),
-    o("log-error", None, Arg::Required),
-    o("mysqld-long-query-time", None, Arg::Required),
-    o("source-data", None, Arg::Optional),
-    o("master-data", None, Arg::Optional),
-    o("max-allowed-packet", None, Arg::Required),
-    o("net-buffer-length", None, Arg::Required),
-    o("no-autocommit", None, Arg::Bool),
-    o("no-create-db", Some('n'), Arg::Bool),
-    o("no-create-info", Some('t'), Arg::Bool),
-    o("no-data", Some('d'), Arg::Bool),
-    o("no-set-names", Some('N'), Arg::None),
-    o("opt", None, Arg::None),
-    o("order-by-primary", None, Arg::Bool),
-    o("password", Some('p'), Arg::Optional),
-    o("password1", None, Arg::Optional),
-    o("password2", None, Arg::Optional),
-    o("password3", None, Arg::Optional),
-    o("port", Some('P'), Arg::Required),
-    o("protocol", None, Arg::Required),
-    o("quick", Some('q'), Arg::Bool),
-    o("quote-names", Some('Q'), Arg::Bool),
-    o("replace", None, Arg::Bool),
-    o("result-file", Some('r'), Arg::Required),
-    o("routines", Some('R'), Arg::Bool),
-    o("set-charset", None, Arg::Bool),
-    o("set-gtid-purged", None, Arg::Optional),
-    o("single-transaction", None, Arg::Bool),
-    o("dump-date", None, Arg::Bool),
-    o("skip-opt", None, Arg::None),
-    o("socket", Some('S'), Arg::Required),
-    o("server-public-key-path", None, Arg::Required),
-    o("get-server-public-key", None, Arg::Bool),
-    o("ssl-mode", None, Arg::Required),
-    o("ssl-ca", None, Arg::Required),
-    o("ssl-capath", None, Arg::Required),
-    o("ssl-cert", None, Arg::Required),
-    o("ssl-cipher", None, Arg::Required),
-    o("ssl-key", None, Arg::Required),
-    o("ssl-crl", None, Arg::Required),
-    o("ssl-crlpath", None, Arg::Required),
-    o("tls-version", None, Arg::Required),
-    o("ssl-fips-mode", None, Arg::Required),
-    o("tls-ciphersuites", None, Arg::Required),
-    o("ssl-session-data", None, Arg::Required),
-    o("ssl-session-data-continue-on-failed-reuse", None, Arg::Bool),
-    o("tab", Some('T'), Arg::Required),
-    o("tables", None, Arg::None),
-    o("triggers", None, Arg::Bool),
-    o("tz-utc", None, Arg::Bool),
-    o("user", Some('u'), Arg::Required),
-    o("verbose", Some('v'), Arg::Bool),
-    o("version", Some('V'), Arg::None),
-    o("where", Some('w'), Arg::Required),
-    o("xml", Some('X'), Arg::None),
-    o("plugin-dir", None, Arg::Required),
-    o("default-auth", None, Arg::Required),
-    o("enable-cleartext-plugin", None, Arg::Bool),
-    o("network-timeout", Some('M'), Arg::Bool),
-    o("show-create-table-skip-secondary-engine", None, Arg::Bool),
-    o("compression-algorithms", None, Arg::Required),
-    o("zstd-compression-level", None, Arg::Required),
-    o("skip-generated-invisible-primary-key", None, Arg::Bool),
-];
+const ORACLE_80_MYSQLDUMP: Table = Table(&oracle_mysqldump(Line::V80));
 
-/// `mysqladmin` 8.0: `client/mysqladmin.cc` of `planetscale/mysql-server`
-/// (commit 285807c3; an 8.0.3x-or-later tree, version not established from the
-/// file itself). Its option array is identical to 9.7.2's (see
-/// ORACLE_84_9X_MYSQLADMIN); only the SSL block differs.
-const ORACLE_80_MYSQLADMIN: &[OptDef] = &[
-    o("bind-address", None, Arg::Required),
-    o("count", Some('c'), Arg::Required),
-    o("debug", Some('#'), Arg::Optional),
-    o("debug-check", None, Arg::None),
-    o("debug-info", None, Arg::None),
-    o("force", Some('f'), Arg::Bool),
-    o("compress", Some('C'), Arg::Bool),
-    o("character-sets-dir", None, Arg::Required),
-    o("default-character-set", None, Arg::Required),
-    o("help", Some('?'), Arg::None),
-    o("host", Some('h'), Arg::Required),
-    o("no-beep", Some('b'), Arg::Bool),
-    o("password", Some('p'), Arg::Optional),
-    o("password1", None, Arg::Optional),
-    o("password2", None, Arg::Optional),
-    o("password3", None, Arg::Optional),
-    o("port", Some('P'), Arg::Required),
-    o("protocol", None, Arg::Required),
-    o("relative", Some('r'), Arg::Bool),
-    o("silent", Some('s'), Arg::None),
-    o("socket", Some('S'), Arg::Required),
-    o("sleep", Some('i'), Arg::Required),
-    o("ssl-mode", None, Arg::Required),
-    o("ssl-ca", None, Arg::Required),
-    o("ssl-capath", None, Arg::Required),
-    o("ssl-cert", None, Arg::Required),
-    o("ssl-cipher", None, Arg::Required),
-    o("ssl-key", None, Arg::Required),
-    o("ssl-crl", None, Arg::Required),
-    o("ssl-crlpath", None, Arg::Required),
-    o("tls-version", None, Arg::Required),
-    o("ssl-fips-mode", None, Arg::Required),
-    o("tls-ciphersuites", None, Arg::Required),
-    o("ssl-session-data", None, Arg::Required),
-    o("ssl-session-data-continue-on-failed-reuse", None, Arg::Bool),
-    o("server-public-key-path", None, Arg::Required),
-    o("get-server-public-key", None, Arg::Bool),
-    o("user", Some('u'), Arg::Required),
-    o("verbose", Some('v'), Arg::Bool),
-    o("version", Some('V'), Arg::None),
-    o("vertical", Some('E'), Arg::Bool),
-    o("wait", Some('w'), Arg::Optional),
-    o("connect-timeout", None, Arg::Required),
-    o("shutdown-timeout", None, Arg::Required),
-    o("plugin-dir", None, Arg::Required),
-    o("default-auth", None, Arg::Required),
-    o("enable-cleartext-plugin", None, Arg::Bool),
-    o("show-warnings", None, Arg::Bool),
-    o("compression-algorithms", None, Arg::Required),
-    o("zstd-compression-level", None, Arg::Required),
-];
-
-/// `mysqlshow` 8.0: `client/mysqlshow.cc` of `alibaba/AliSQL` (commit
-/// 395d6fb2, 8.0.44). `--debug`, `--debug-check`, `--debug-info` are not
-/// `#ifdef NDEBUG` here: `GET_STR OPT_ARG` and two `GET_BOOL`. The entries
-/// before `debug-check` were not read from that file but from 9.7.2's (same
-/// array elsewhere).
-const ORACLE_80_MYSQLSHOW: &[OptDef] = &[
-    o("bind-address", None, Arg::Required),
-    o("character-sets-dir", Some('c'), Arg::Required),
-    o("default-character-set", None, Arg::Required),
-    o("count", None, Arg::Bool),
-    o("compress", Some('C'), Arg::Bool),
-    o("debug", Some('#'), Arg::Optional),
-    o("debug-check", None, Arg::Bool),
-    o("debug-info", None, Arg::Bool),
-    o("default-auth", None, Arg::Required),
-    o("enable-cleartext-plugin", None, Arg::Bool),
-    o("help", Some('?'), Arg::None),
-    o("host", Some('h'), Arg::Required),
-    o("status", Some('i'), Arg::Bool),
-    o("keys", Some('k'), Arg::Bool),
-    o("password", Some('p'), Arg::Optional),
-    o("password1", None, Arg::Optional),
-    o("password2", None, Arg::Optional),
-    o("password3", None, Arg::Optional),
-    o("plugin-dir", None, Arg::Required),
-    o("port", Some('P'), Arg::Required),
-    o("protocol", None, Arg::Required),
-    o("show-table-type", Some('t'), Arg::Bool),
-    o("socket", Some('S'), Arg::Required),
-    o("server-public-key-path", None, Arg::Required),
-    o("get-server-public-key", None, Arg::Bool),
-    o("ssl-mode", None, Arg::Required),
-    o("ssl-ca", None, Arg::Required),
-    o("ssl-capath", None, Arg::Required),
-    o("ssl-cert", None, Arg::Required),
-    o("ssl-cipher", None, Arg::Required),
-    o("ssl-key", None, Arg::Required),
-    o("ssl-crl", None, Arg::Required),
-    o("ssl-crlpath", None, Arg::Required),
-    o("tls-version", None, Arg::Required),
-    o("ssl-fips-mode", None, Arg::Required),
-    o("tls-ciphersuites", None, Arg::Required),
-    o("ssl-session-data", None, Arg::Required),
-    o("ssl-session-data-continue-on-failed-reuse", None, Arg::Bool),
-    o("user", Some('u'), Arg::Required),
-    o("verbose", Some('v'), Arg::None),
-    o("version", Some('V'), Arg::None),
-    o("compression-algorithms", None, Arg::Required),
-    o("zstd-compression-level", None, Arg::Required),
-];
-
-/// `mysqlcheck` 8.0: NOT read from an 8.0 source: 9.7.2's array
-/// (`client/check/mysqlcheck.cc`, see ORACLE_84_9X_MYSQLCHECK) with the 8.0
-/// SSL block, on the evidence that mysqladmin's and mysqlshow's arrays are
-/// unchanged between 8.0.4x and 9.7.2.
-const ORACLE_80_MYSQLCHECK: &[OptDef] = &[
-    o("all-databases", Some('A'), Arg::Bool),
-    o("analyze", Some('a'), Arg::None),
-    o("all-in-1", Some('1'), Arg::Bool),
-    o("auto-repair", None, Arg::Bool),
-    o("bind-address", None, Arg::Required),
-    o("character-sets-dir", None, Arg::Required),
-    o("check", Some('c'), Arg::None),
-    o("check-only-changed", Some('C'), Arg::None),
-    o("check-upgrade", Some('g'), Arg::None),
-    o("compress", None, Arg::Bool),
-    o("databases", Some('B'), Arg::Bool),
-    o("debug", Some('#'), Arg::Optional),
-    o("debug-check", None, Arg::None),
-    o("debug-info", None, Arg::None),
-    o("default-character-set", None, Arg::Required),
-    o("default-auth", None, Arg::Required),
-    o("enable-cleartext-plugin", None, Arg::Bool),
-    o("fast", Some('F'), Arg::Bool),
-    o("force", Some('f'), Arg::Bool),
-    o("extended", Some('e'), Arg::Bool),
-    o("help", Some('?'), Arg::None),
-    o("host", Some('h'), Arg::Required),
-    o("medium-check", Some('m'), Arg::None),
-    o("write-binlog", None, Arg::Bool),
-    o("optimize", Some('o'), Arg::None),
-    o("password", Some('p'), Arg::Optional),
-    o("password1", None, Arg::Optional),
-    o("password2", None, Arg::Optional),
-    o("password3", None, Arg::Optional),
-    o("plugin-dir", None, Arg::Required),
-    o("port", Some('P'), Arg::Required),
-    o("protocol", None, Arg::Required),
-    o("quick", Some('q'), Arg::Bool),
-    o("repair", Some('r'), Arg::None),
-    o("silent", Some('s'), Arg::Bool),
-    o("skip-database", None, Arg::Required),
-    o("socket", Some('S'), Arg::Required),
-    o("server-public-key-path", None, Arg::Required),
-    o("get-server-public-key", None, Arg::Bool),
-    o("ssl-mode", None, Arg::Required),
-    o("ssl-ca", None, Arg::Required),
-    o("ssl-capath", None, Arg::Required),
-    o("ssl-cert", None, Arg::Required),
-    o("ssl-cipher", None, Arg::Required),
-    o("ssl-key", None, Arg::Required),
-    o("ssl-crl", None, Arg::Required),
-    o("ssl-crlpath", None, Arg::Required),
-    o("tls-version", None, Arg::Required),
-    o("ssl-fips-mode", None, Arg::Required),
-    o("tls-ciphersuites", None, Arg::Required),
-    o("ssl-session-data", None, Arg::Required),
-    o("ssl-session-data-continue-on-failed-reuse", None, Arg::Bool),
-    o("tables", None, Arg::None),
-    o("use-frm", None, Arg::Bool),
-    o("user", Some('u'), Arg::Required),
-    o("verbose", Some('v'), Arg::None),
-    o("version", Some('V'), Arg::None),
-    o("compression-algorithms", None, Arg::Required),
-    o("zstd-compression-level", None, Arg::Required),
-];
-
-/// `mysqlimport` 8.0: NOT read from an 8.0 source: 9.7.2's array (see
-/// ORACLE_84_9X_MYSQLIMPORT) with the 8.0 SSL block, on the same evidence as
-/// ORACLE_80_MYSQLCHECK.
-const ORACLE_80_MYSQLIMPORT: &[OptDef] = &[
-    o("bind-address", None, Arg::Required),
-    o("character-sets-dir", None, Arg::Required),
-    o("default-character-set", None, Arg::Required),
-    o("columns", Some('c'), Arg::Required),
-    o("compress", Some('C'), Arg::Bool),
-    o("debug", Some('#'), Arg::Optional),
-    o("debug-check", None, Arg::None),
-    o("debug-info", None, Arg::None),
-    o("default-auth", None, Arg::Required),
-    o("delete", Some('d'), Arg::Bool),
-    o("enable-cleartext-plugin", None, Arg::Bool),
-    o("fields-terminated-by", None, Arg::Required),
-    o("fields-enclosed-by", None, Arg::Required),
-    o("fields-optionally-enclosed-by", None, Arg::Required),
-    o("fields-escaped-by", None, Arg::Required),
-    o("force", Some('f'), Arg::Bool),
-    o("help", Some('?'), Arg::None),
-    o("host", Some('h'), Arg::Required),
-    o("ignore", Some('i'), Arg::Bool),
-    o("ignore-lines", None, Arg::Required),
-    o("lines-terminated-by", None, Arg::Required),
-    o("local", Some('L'), Arg::Bool),
-    o("lock-tables", Some('l'), Arg::Bool),
-    o("low-priority", None, Arg::Bool),
-    o("password", Some('p'), Arg::Optional),
-    o("password1", None, Arg::Optional),
-    o("password2", None, Arg::Optional),
-    o("password3", None, Arg::Optional),
-    o("plugin-dir", None, Arg::Required),
-    o("port", Some('P'), Arg::Required),
-    o("protocol", None, Arg::Required),
-    o("replace", Some('r'), Arg::Bool),
-    o("silent", Some('s'), Arg::Bool),
-    o("socket", Some('S'), Arg::Required),
-    o("server-public-key-path", None, Arg::Required),
-    o("get-server-public-key", None, Arg::Bool),
-    o("ssl-mode", None, Arg::Required),
-    o("ssl-ca", None, Arg::Required),
-    o("ssl-capath", None, Arg::Required),
-    o("ssl-cert", None, Arg::Required),
-    o("ssl-cipher", None, Arg::Required),
-    o("ssl-key", None, Arg::Required),
-    o("ssl-crl", None, Arg::Required),
-    o("ssl-crlpath", None, Arg::Required),
-    o("tls-version", None, Arg::Required),
-    o("ssl-fips-mode", None, Arg::Required),
-    o("tls-ciphersuites", None, Arg::Required),
-    o("ssl-session-data", None, Arg::Required),
-    o("ssl-session-data-continue-on-failed-reuse", None, Arg::Bool),
-    o("use-threads", None, Arg::Required),
-    o("user", Some('u'), Arg::Required),
-    o("verbose", Some('v'), Arg::Bool),
-    o("version", Some('V'), Arg::None),
-    o("compression-algorithms", None, Arg::Required),
-    o("zstd-compression-level", None, Arg::Required),
-];
-
-// ---- Oracle MySQL 8.4 LTS and 9.x: mysqldump, mysqladmin, mysqlshow,
-// mysqlcheck, mysqlimport ----
-//
-// Same include files as 8.0, with the 8.4/9.x SSL block (adds
-// `tls-sni-servername`). mysqladmin, mysqlshow, mysqlcheck and mysqlimport
-// have one table for 8.4 and every 9.x: their own arrays are the same in
-// the 8.0.4x trees and in 9.7.2, so 8.4 (no 8.4 source of these files
-// stored) is taken to be the same too.
 /// `mysqldump` 8.4: `client/mysqldump.cc` of `planetscale/mysql-server`
 /// (commit c2101ff8; an 8.2+ tree, `output-as-version` knows `BEFORE_8_2_0`,
 /// and older than 9.3, no `--users`; its exact version is not established).
 /// `init-command`, `init-command-add` and `ignore-views` may be later than
 /// 8.4.0: vouch accepts them for every 8.4.x.
-const ORACLE_84_MYSQLDUMP: &[OptDef] = &[
-    o("all-databases", Some('A'), Arg::Bool),
-    o("all-tablespaces", Some('Y'), Arg::Bool),
-    o("no-tablespaces", Some('y'), Arg::Bool),
-    o("add-drop-database", None, Arg::Bool),
-    o("add-drop-table", None, Arg::Bool),
-    o("add-drop-trigger", None, Arg::Bool),
-    o("add-locks", None, Arg::Bool),
-    o("allow-keywords", None, Arg::Bool),
-    o("apply-replica-statements", None, Arg::Bool),
-    o("apply-slave-statements", None, Arg::Bool),
-    o("bind-address", None, Arg::Required),
-    o("character-sets-dir", None, Arg::Required),
-    o("column-statistics", None, Arg::Bool),
-    o("comments", Some('i'), Arg::Bool),
-    o("compatible", None, Arg::Required),
-    o("compact", None, Arg::Bool),
-    o("complete-insert", Some('c'), Arg::Bool),
-    o("compress", Some('C'), Arg::Bool),
-    o("create-options", Some('a'), Arg::Bool),
-    o("databases", Some('B'), Arg::Bool),
-    o("debug", Some('#'), Arg::Optional),
-    o("debug-check", None, Arg::None),
-    o("debug-info", None, Arg::None),
-    o("default-character-set", None, Arg::Required),
-    o("delete-source-logs", None, Arg::Bool),
-    o("delete-master-logs", None, Arg::Bool),
-    o("disable-keys", Some('K'), Arg::Bool),
-    o("dump-replica", None, Arg::Optional),
-    o("dump-slave", None, Arg::Optional),
-    o("events", Some('E'), Arg::Bool),
-    o("extended-insert", Some('e'), Arg::Bool),
-    o("fields-terminated-by", None, Arg::Required),
-    o("fields-enclosed-by", None, Arg::Required),
-    o("fields-optionally-enclosed-by", None, Arg::Required),
-    o("fields-escaped-by", None, Arg::Required),
-    o("flush-logs", Some('F'), Arg::Bool),
-    o("flush-privileges", None, Arg::Bool),
-    o("force", Some('f'), Arg::Bool),
-    o("help", Some('?'), Arg::None),
-    o("hex-blob", None, Arg::Bool),
-    o("host", Some('h'), Arg::Required),
-    o("ignore-error", None, Arg::Required),
-    o("ignore-table", None, Arg::Required),
-    o("include-source-host-port", None, Arg::Bool),
-    o("include-master-host-port", None, Arg::Bool),
-    o("insert-ignore", None, Arg::Bool),
-    o("lines-terminated-by", None, Arg::Required),
-    o("lock-all-tables", Some('x'), Arg::Bool),
-    o("lock-tables", Some('l'), Arg::Bool),
-    o("log-error", None, Arg::Required),
-    o("mysqld-long-query-time", None, Arg::Required),
-    o("source-data", None, Arg::Optional),
-    o("master-data", None, Arg::Optional),
-    o("max-allowed-packet", None, Arg::Required),
-    o("net-buffer-length", None, Arg::Required),
-    o("no-autocommit", None, Arg::Bool),
-    o("no-create-db", Some('n'), Arg::Bool),
-    o("no-create-info", Some('t'), Arg::Bool),
-    o("no-data", Some('d'), Arg::Bool),
-    o("no-set-names", Some('N'), Arg::None),
-    o("opt", None, Arg::None),
-    o("order-by-primary", None, Arg::Bool),
-    o("password", Some('p'), Arg::Optional),
-    o("password1", None, Arg::Optional),
-    o("password2", None, Arg::Optional),
-    o("password3", None, Arg::Optional),
-    o("port", Some('P'), Arg::Required),
-    o("protocol", None, Arg::Required),
-    o("quick", Some('q'), Arg::Bool),
-    o("quote-names", Some('Q'), Arg::Bool),
-    o("replace", None, Arg::Bool),
-    o("result-file", Some('r'), Arg::Required),
-    o("routines", Some('R'), Arg::Bool),
-    o("set-charset", None, Arg::Bool),
-    o("set-gtid-purged", None, Arg::Optional),
-    o("single-transaction", None, Arg::Bool),
-    o("dump-date", None, Arg::Bool),
-    o("skip-opt", None, Arg::None),
-    o("socket", Some('S'), Arg::Required),
-    o("server-public-key-path", None, Arg::Required),
-    o("get-server-public-key", None, Arg::Bool),
-    o("ssl-mode", None, Arg::Required),
-    o("ssl-ca", None, Arg::Required),
-    o("ssl-capath", None, Arg::Required),
-    o("ssl-cert", None, Arg::Required),
-    o("ssl-cipher", None, Arg::Required),
-    o("ssl-key", None, Arg::Required),
-    o("ssl-crl", None, Arg::Required),
-    o("ssl-crlpath", None, Arg::Required),
-    o("tls-version", None, Arg::Required),
-    o("ssl-fips-mode", None, Arg::Required),
-    o("tls-ciphersuites", None, Arg::Required),
-    o("ssl-session-data", None, Arg::Required),
-    o("ssl-session-data-continue-on-failed-reuse", None, Arg::Bool),
-    o("tls-sni-servername", None, Arg::Required),
-    o("tab", Some('T'), Arg::Required),
-    o("tables", None, Arg::None),
-    o("output-as-version", None, Arg::Optional),
-    o("triggers", None, Arg::Bool),
-    o("tz-utc", None, Arg::Bool),
-    o("user", Some('u'), Arg::Required),
-    o("verbose", Some('v'), Arg::Bool),
-    o("version", Some('V'), Arg::None),
-    o("where", Some('w'), Arg::Required),
-    o("xml", Some('X'), Arg::None),
-    o("plugin-dir", None, Arg::Required),
-    o("default-auth", None, Arg::Required),
-    o("enable-cleartext-plugin", None, Arg::Bool),
-    o("network-timeout", Some('M'), Arg::Bool),
-    o("show-create-table-skip-secondary-engine", None, Arg::Bool),
-    o("compression-algorithms", None, Arg::Required),
-    o("zstd-compression-level", None, Arg::Required),
-    o("skip-generated-invisible-primary-key", None, Arg::Bool),
-    o("init-command", None, Arg::Required),
-    o("init-command-add", None, Arg::Required),
-    o("ignore-views", None, Arg::Bool),
-];
+const ORACLE_84_MYSQLDUMP: Table = Table(&oracle_mysqldump(Line::V84));
 
 /// `mysqldump` 9.x (every minor): `client/mysqldump.cc` of
 /// `villagesql/villagesql-server` (commit 0507297a, a 9.7.2 tree) plus
@@ -1368,139 +1096,24 @@ const ORACLE_84_MYSQLDUMP: &[OptDef] = &[
 /// `add-drop-user`, `include-user`, `exclude-user` are 9.3+ (9.3 "What Is
 /// New"); the masking options are later still: an older 9.x client does not
 /// know them.
-const ORACLE_9X_MYSQLDUMP: &[OptDef] = &[
-    o("all-databases", Some('A'), Arg::Bool),
-    o("all-tablespaces", Some('Y'), Arg::Bool),
-    o("no-tablespaces", Some('y'), Arg::Bool),
-    o("add-drop-database", None, Arg::Bool),
-    o("add-drop-masking-policy", None, Arg::Bool),
-    o("add-drop-table", None, Arg::Bool),
-    o("add-drop-trigger", None, Arg::Bool),
-    o("add-drop-user", None, Arg::Bool),
-    o("add-locks", None, Arg::Bool),
-    o("allow-keywords", None, Arg::Bool),
-    o("apply-replica-statements", None, Arg::Bool),
-    o("apply-slave-statements", None, Arg::Bool),
-    o("bind-address", None, Arg::Required),
-    o("character-sets-dir", None, Arg::Required),
-    o("column-statistics", None, Arg::Bool),
-    o("comments", Some('i'), Arg::Bool),
-    o("compatible", None, Arg::Required),
-    o("compact", None, Arg::Bool),
-    o("complete-insert", Some('c'), Arg::Bool),
-    o("compress", Some('C'), Arg::Bool),
-    o("create-options", Some('a'), Arg::Bool),
-    o("databases", Some('B'), Arg::Bool),
-    o("debug", Some('#'), Arg::Optional),
-    o("debug-check", None, Arg::None),
-    o("debug-info", None, Arg::None),
-    o("default-character-set", None, Arg::Required),
-    o("delete-source-logs", None, Arg::Bool),
-    o("delete-master-logs", None, Arg::Bool),
-    o("disable-keys", Some('K'), Arg::Bool),
-    o("dump-replica", None, Arg::Optional),
-    o("dump-slave", None, Arg::Optional),
-    o("events", Some('E'), Arg::Bool),
-    o("extended-insert", Some('e'), Arg::Bool),
-    o("fields-terminated-by", None, Arg::Required),
-    o("fields-enclosed-by", None, Arg::Required),
-    o("fields-optionally-enclosed-by", None, Arg::Required),
-    o("fields-escaped-by", None, Arg::Required),
-    o("flush-logs", Some('F'), Arg::Bool),
-    o("flush-privileges", None, Arg::Bool),
-    o("force", Some('f'), Arg::Bool),
-    o("help", Some('?'), Arg::None),
-    o("hex-blob", None, Arg::Bool),
-    o("host", Some('h'), Arg::Required),
-    o("ignore-error", None, Arg::Required),
-    o("ignore-table", None, Arg::Required),
-    o("exclude-user", None, Arg::Required),
-    o("include-user", None, Arg::Required),
-    o("include-source-host-port", None, Arg::Bool),
-    o("include-master-host-port", None, Arg::Bool),
-    o("insert-ignore", None, Arg::Bool),
-    o("lines-terminated-by", None, Arg::Required),
-    o("lock-all-tables", Some('x'), Arg::Bool),
-    o("lock-tables", Some('l'), Arg::Bool),
-    o("log-error", None, Arg::Required),
-    o("mysqld-long-query-time", None, Arg::Required),
-    o("source-data", None, Arg::Optional),
-    o("masking-policies", None, Arg::Bool),
-    o("master-data", None, Arg::Optional),
-    o("max-allowed-packet", None, Arg::Required),
-    o("net-buffer-length", None, Arg::Required),
-    o("no-autocommit", None, Arg::Bool),
-    o("no-create-db", Some('n'), Arg::Bool),
-    o("no-create-info", Some('t'), Arg::Bool),
-    o("no-data", Some('d'), Arg::Bool),
-    o("no-set-names", Some('N'), Arg::None),
-    o("opt", None, Arg::None),
-    o("order-by-primary", None, Arg::Bool),
-    o("password", Some('p'), Arg::Optional),
-    o("password1", None, Arg::Optional),
-    o("password2", None, Arg::Optional),
-    o("password3", None, Arg::Optional),
-    o("port", Some('P'), Arg::Required),
-    o("protocol", None, Arg::Required),
-    o("quick", Some('q'), Arg::Bool),
-    o("quote-names", Some('Q'), Arg::Bool),
-    o("replace", None, Arg::Bool),
-    o("result-file", Some('r'), Arg::Required),
-    o("routines", Some('R'), Arg::Bool),
-    o("set-charset", None, Arg::Bool),
-    o("set-gtid-purged", None, Arg::Optional),
-    o("single-transaction", None, Arg::Bool),
-    o("dump-date", None, Arg::Bool),
-    o("skip-opt", None, Arg::None),
-    o("socket", Some('S'), Arg::Required),
-    o("server-public-key-path", None, Arg::Required),
-    o("get-server-public-key", None, Arg::Bool),
-    o("ssl-mode", None, Arg::Required),
-    o("ssl-ca", None, Arg::Required),
-    o("ssl-capath", None, Arg::Required),
-    o("ssl-cert", None, Arg::Required),
-    o("ssl-cipher", None, Arg::Required),
-    o("ssl-key", None, Arg::Required),
-    o("ssl-crl", None, Arg::Required),
-    o("ssl-crlpath", None, Arg::Required),
-    o("tls-version", None, Arg::Required),
-    o("ssl-fips-mode", None, Arg::Required),
-    o("tls-ciphersuites", None, Arg::Required),
-    o("ssl-session-data", None, Arg::Required),
-    o("ssl-session-data-continue-on-failed-reuse", None, Arg::Bool),
-    o("tls-sni-servername", None, Arg::Required),
-    o("tab", Some('T'), Arg::Required),
-    o("tables", None, Arg::None),
-    o("output-as-version", None, Arg::Optional),
-    o("triggers", None, Arg::Bool),
-    o("tz-utc", None, Arg::Bool),
-    o("user", Some('u'), Arg::Required),
-    o("users", None, Arg::Bool),
-    o("verbose", Some('v'), Arg::Bool),
-    o("version", Some('V'), Arg::None),
-    o("where", Some('w'), Arg::Required),
-    o("xml", Some('X'), Arg::None),
-    o("plugin-dir", None, Arg::Required),
-    o("default-auth", None, Arg::Required),
-    o("enable-cleartext-plugin", None, Arg::Bool),
-    o("network-timeout", Some('M'), Arg::Bool),
-    o("show-create-table-skip-secondary-engine", None, Arg::Bool),
-    o("compression-algorithms", None, Arg::Required),
-    o("zstd-compression-level", None, Arg::Required),
-    o("skip-generated-invisible-primary-key", None, Arg::Bool),
-    o("init-command", None, Arg::Required),
-    o("init-command-add", None, Arg::Required),
-    o("ignore-views", None, Arg::Bool),
-];
+const ORACLE_9X_MYSQLDUMP: Table = Table(&oracle_mysqldump(Line::V9x));
 
-/// `mysqladmin` 8.4 and 9.x: `client/mysqladmin.cc` of
-/// `villagesql/villagesql-server` (commit 40032fe9, 9.7.2 tree).
-const ORACLE_84_9X_MYSQLADMIN: &[OptDef] = &[
+// ---- Oracle MySQL: mysqladmin, mysqlshow, mysqlcheck, mysqlimport ----
+//
+// One table for 8.0 and one for 8.4 and every 9.x: their own arrays are
+// the same in the 8.0.4x trees and in 9.7.2, so 8.4 (no 8.4 source of
+// these files stored) is taken to be the same too; 8.4 and 9.x add the
+// 8.1+ SSL option (ORACLE_TLS_SNI). 8.0.27+ only (multi-factor
+// passwords).
+
+/// `mysqladmin`: `--bind-address`, `--count`.
+const ORACLE_MYSQLADMIN_HEAD: &[OptDef] = &[
     o("bind-address", None, Arg::Required),
     o("count", Some('c'), Arg::Required),
-    o("debug", Some('#'), Arg::Optional),
-    o("debug-check", None, Arg::None),
-    o("debug-info", None, Arg::None),
+];
+
+/// `mysqladmin`: `--force` .. `--no-beep`.
+const ORACLE_MYSQLADMIN_FROM_FORCE: &[OptDef] = &[
     o("force", Some('f'), Arg::Bool),
     o("compress", Some('C'), Arg::Bool),
     o("character-sets-dir", None, Arg::Required),
@@ -1508,32 +1121,20 @@ const ORACLE_84_9X_MYSQLADMIN: &[OptDef] = &[
     o("help", Some('?'), Arg::None),
     o("host", Some('h'), Arg::Required),
     o("no-beep", Some('b'), Arg::Bool),
-    o("password", Some('p'), Arg::Optional),
-    o("password1", None, Arg::Optional),
-    o("password2", None, Arg::Optional),
-    o("password3", None, Arg::Optional),
+];
+
+/// `mysqladmin`: `--port` .. `--sleep`.
+const ORACLE_MYSQLADMIN_FROM_PORT: &[OptDef] = &[
     o("port", Some('P'), Arg::Required),
     o("protocol", None, Arg::Required),
     o("relative", Some('r'), Arg::Bool),
     o("silent", Some('s'), Arg::None),
     o("socket", Some('S'), Arg::Required),
     o("sleep", Some('i'), Arg::Required),
-    o("ssl-mode", None, Arg::Required),
-    o("ssl-ca", None, Arg::Required),
-    o("ssl-capath", None, Arg::Required),
-    o("ssl-cert", None, Arg::Required),
-    o("ssl-cipher", None, Arg::Required),
-    o("ssl-key", None, Arg::Required),
-    o("ssl-crl", None, Arg::Required),
-    o("ssl-crlpath", None, Arg::Required),
-    o("tls-version", None, Arg::Required),
-    o("ssl-fips-mode", None, Arg::Required),
-    o("tls-ciphersuites", None, Arg::Required),
-    o("ssl-session-data", None, Arg::Required),
-    o("ssl-session-data-continue-on-failed-reuse", None, Arg::Bool),
-    o("tls-sni-servername", None, Arg::Required),
-    o("server-public-key-path", None, Arg::Required),
-    o("get-server-public-key", None, Arg::Bool),
+];
+
+/// `mysqladmin`: `--user` .. `--show-warnings`.
+const ORACLE_MYSQLADMIN_FROM_USER: &[OptDef] = &[
     o("user", Some('u'), Arg::Required),
     o("verbose", Some('v'), Arg::Bool),
     o("version", Some('V'), Arg::None),
@@ -1545,14 +1146,36 @@ const ORACLE_84_9X_MYSQLADMIN: &[OptDef] = &[
     o("default-auth", None, Arg::Required),
     o("enable-cleartext-plugin", None, Arg::Bool),
     o("show-warnings", None, Arg::Bool),
-    o("compression-algorithms", None, Arg::Required),
-    o("zstd-compression-level", None, Arg::Required),
 ];
 
-/// `mysqlshow` 8.4 and 9.x: `client/mysqlshow.cc` of
-/// `villagesql/villagesql-server` (commit 7f77686f, 9.7.2 tree). `--debug*`
-/// are not `#ifdef NDEBUG` in mysqlshow: `GET_STR OPT_ARG`, two `GET_BOOL`.
-const ORACLE_84_9X_MYSQLSHOW: &[OptDef] = &[
+/// `mysqladmin`: its parts in release line `line`, in order.
+const fn oracle_mysqladmin(line: Line) -> [&'static [OptDef]; 10] {
+    [
+        ORACLE_MYSQLADMIN_HEAD,
+        ORACLE_DEBUG_DISABLED,
+        ORACLE_MYSQLADMIN_FROM_FORCE,
+        ORACLE_PASSWORDS,
+        ORACLE_MYSQLADMIN_FROM_PORT,
+        ORACLE_SSL_80,
+        since(line, Line::V84, ORACLE_TLS_SNI),
+        ORACLE_CACHING_SHA2,
+        ORACLE_MYSQLADMIN_FROM_USER,
+        ORACLE_COMPRESSION,
+    ]
+}
+
+/// `mysqladmin` 8.0: `client/mysqladmin.cc` of `planetscale/mysql-server`
+/// (commit 285807c3; an 8.0.3x-or-later tree, version not established from the
+/// file itself). Its option array is identical to 9.7.2's (see
+/// ORACLE_84_9X_MYSQLADMIN); only the SSL block differs.
+const ORACLE_80_MYSQLADMIN: Table = Table(&oracle_mysqladmin(Line::V80));
+
+/// `mysqladmin` 8.4 and 9.x: `client/mysqladmin.cc` of
+/// `villagesql/villagesql-server` (commit 40032fe9, 9.7.2 tree).
+const ORACLE_84_9X_MYSQLADMIN: Table = Table(&oracle_mysqladmin(Line::V84));
+
+/// `mysqlshow`: `--bind-address` .. `--keys` (its `--debug*` are not disabled).
+const ORACLE_MYSQLSHOW_HEAD: &[OptDef] = &[
     o("bind-address", None, Arg::Required),
     o("character-sets-dir", Some('c'), Arg::Required),
     o("default-character-set", None, Arg::Required),
@@ -1567,41 +1190,52 @@ const ORACLE_84_9X_MYSQLSHOW: &[OptDef] = &[
     o("host", Some('h'), Arg::Required),
     o("status", Some('i'), Arg::Bool),
     o("keys", Some('k'), Arg::Bool),
-    o("password", Some('p'), Arg::Optional),
-    o("password1", None, Arg::Optional),
-    o("password2", None, Arg::Optional),
-    o("password3", None, Arg::Optional),
+];
+
+/// `mysqlshow`: `--plugin-dir` .. `--socket`.
+const ORACLE_MYSQLSHOW_FROM_PLUGIN_DIR: &[OptDef] = &[
     o("plugin-dir", None, Arg::Required),
     o("port", Some('P'), Arg::Required),
     o("protocol", None, Arg::Required),
     o("show-table-type", Some('t'), Arg::Bool),
     o("socket", Some('S'), Arg::Required),
-    o("server-public-key-path", None, Arg::Required),
-    o("get-server-public-key", None, Arg::Bool),
-    o("ssl-mode", None, Arg::Required),
-    o("ssl-ca", None, Arg::Required),
-    o("ssl-capath", None, Arg::Required),
-    o("ssl-cert", None, Arg::Required),
-    o("ssl-cipher", None, Arg::Required),
-    o("ssl-key", None, Arg::Required),
-    o("ssl-crl", None, Arg::Required),
-    o("ssl-crlpath", None, Arg::Required),
-    o("tls-version", None, Arg::Required),
-    o("ssl-fips-mode", None, Arg::Required),
-    o("tls-ciphersuites", None, Arg::Required),
-    o("ssl-session-data", None, Arg::Required),
-    o("ssl-session-data-continue-on-failed-reuse", None, Arg::Bool),
-    o("tls-sni-servername", None, Arg::Required),
+];
+
+/// `mysqlshow`: `--user`, `--verbose`, `--version`.
+const ORACLE_MYSQLSHOW_FROM_USER: &[OptDef] = &[
     o("user", Some('u'), Arg::Required),
     o("verbose", Some('v'), Arg::None),
     o("version", Some('V'), Arg::None),
-    o("compression-algorithms", None, Arg::Required),
-    o("zstd-compression-level", None, Arg::Required),
 ];
 
-/// `mysqlcheck` 8.4 and 9.x: `client/check/mysqlcheck.cc` of
-/// `villagesql/villagesql-server` (commit 0ae30597, 9.7.2 tree).
-const ORACLE_84_9X_MYSQLCHECK: &[OptDef] = &[
+/// `mysqlshow`: its parts in release line `line`, in order.
+const fn oracle_mysqlshow(line: Line) -> [&'static [OptDef]; 8] {
+    [
+        ORACLE_MYSQLSHOW_HEAD,
+        ORACLE_PASSWORDS,
+        ORACLE_MYSQLSHOW_FROM_PLUGIN_DIR,
+        ORACLE_CACHING_SHA2,
+        ORACLE_SSL_80,
+        since(line, Line::V84, ORACLE_TLS_SNI),
+        ORACLE_MYSQLSHOW_FROM_USER,
+        ORACLE_COMPRESSION,
+    ]
+}
+
+/// `mysqlshow` 8.0: `client/mysqlshow.cc` of `alibaba/AliSQL` (commit
+/// 395d6fb2, 8.0.44). `--debug`, `--debug-check`, `--debug-info` are not
+/// `#ifdef NDEBUG` here: `GET_STR OPT_ARG` and two `GET_BOOL`. The entries
+/// before `debug-check` were not read from that file but from 9.7.2's (same
+/// array elsewhere).
+const ORACLE_80_MYSQLSHOW: Table = Table(&oracle_mysqlshow(Line::V80));
+
+/// `mysqlshow` 8.4 and 9.x: `client/mysqlshow.cc` of
+/// `villagesql/villagesql-server` (commit 7f77686f, 9.7.2 tree). `--debug*`
+/// are not `#ifdef NDEBUG` in mysqlshow: `GET_STR OPT_ARG`, two `GET_BOOL`.
+const ORACLE_84_9X_MYSQLSHOW: Table = Table(&oracle_mysqlshow(Line::V84));
+
+/// `mysqlcheck`: `--all-databases` .. `--databases`.
+const ORACLE_MYSQLCHECK_HEAD: &[OptDef] = &[
     o("all-databases", Some('A'), Arg::Bool),
     o("analyze", Some('a'), Arg::None),
     o("all-in-1", Some('1'), Arg::Bool),
@@ -1613,9 +1247,10 @@ const ORACLE_84_9X_MYSQLCHECK: &[OptDef] = &[
     o("check-upgrade", Some('g'), Arg::None),
     o("compress", None, Arg::Bool),
     o("databases", Some('B'), Arg::Bool),
-    o("debug", Some('#'), Arg::Optional),
-    o("debug-check", None, Arg::None),
-    o("debug-info", None, Arg::None),
+];
+
+/// `mysqlcheck`: `--default-character-set` .. `--optimize`.
+const ORACLE_MYSQLCHECK_FROM_DEFAULT_CHARACTER_SET: &[OptDef] = &[
     o("default-character-set", None, Arg::Required),
     o("default-auth", None, Arg::Required),
     o("enable-cleartext-plugin", None, Arg::Bool),
@@ -1627,10 +1262,10 @@ const ORACLE_84_9X_MYSQLCHECK: &[OptDef] = &[
     o("medium-check", Some('m'), Arg::None),
     o("write-binlog", None, Arg::Bool),
     o("optimize", Some('o'), Arg::None),
-    o("password", Some('p'), Arg::Optional),
-    o("password1", None, Arg::Optional),
-    o("password2", None, Arg::Optional),
-    o("password3", None, Arg::Optional),
+];
+
+/// `mysqlcheck`: `--plugin-dir` .. `--socket`.
+const ORACLE_MYSQLCHECK_FROM_PLUGIN_DIR: &[OptDef] = &[
     o("plugin-dir", None, Arg::Required),
     o("port", Some('P'), Arg::Required),
     o("protocol", None, Arg::Required),
@@ -1639,42 +1274,54 @@ const ORACLE_84_9X_MYSQLCHECK: &[OptDef] = &[
     o("silent", Some('s'), Arg::Bool),
     o("skip-database", None, Arg::Required),
     o("socket", Some('S'), Arg::Required),
-    o("server-public-key-path", None, Arg::Required),
-    o("get-server-public-key", None, Arg::Bool),
-    o("ssl-mode", None, Arg::Required),
-    o("ssl-ca", None, Arg::Required),
-    o("ssl-capath", None, Arg::Required),
-    o("ssl-cert", None, Arg::Required),
-    o("ssl-cipher", None, Arg::Required),
-    o("ssl-key", None, Arg::Required),
-    o("ssl-crl", None, Arg::Required),
-    o("ssl-crlpath", None, Arg::Required),
-    o("tls-version", None, Arg::Required),
-    o("ssl-fips-mode", None, Arg::Required),
-    o("tls-ciphersuites", None, Arg::Required),
-    o("ssl-session-data", None, Arg::Required),
-    o("ssl-session-data-continue-on-failed-reuse", None, Arg::Bool),
-    o("tls-sni-servername", None, Arg::Required),
+];
+
+/// `mysqlcheck`: `--tables` .. `--version`.
+const ORACLE_MYSQLCHECK_FROM_TABLES: &[OptDef] = &[
     o("tables", None, Arg::None),
     o("use-frm", None, Arg::Bool),
     o("user", Some('u'), Arg::Required),
     o("verbose", Some('v'), Arg::None),
     o("version", Some('V'), Arg::None),
-    o("compression-algorithms", None, Arg::Required),
-    o("zstd-compression-level", None, Arg::Required),
 ];
 
-/// `mysqlimport` 8.4 and 9.x: `client/mysqlimport.cc` of
-/// `villagesql/villagesql-server` (commit ce80d858, 9.7.2 tree).
-const ORACLE_84_9X_MYSQLIMPORT: &[OptDef] = &[
+/// `mysqlcheck`: its parts in release line `line`, in order.
+const fn oracle_mysqlcheck(line: Line) -> [&'static [OptDef]; 10] {
+    [
+        ORACLE_MYSQLCHECK_HEAD,
+        ORACLE_DEBUG_DISABLED,
+        ORACLE_MYSQLCHECK_FROM_DEFAULT_CHARACTER_SET,
+        ORACLE_PASSWORDS,
+        ORACLE_MYSQLCHECK_FROM_PLUGIN_DIR,
+        ORACLE_CACHING_SHA2,
+        ORACLE_SSL_80,
+        since(line, Line::V84, ORACLE_TLS_SNI),
+        ORACLE_MYSQLCHECK_FROM_TABLES,
+        ORACLE_COMPRESSION,
+    ]
+}
+
+/// `mysqlcheck` 8.0: NOT read from an 8.0 source: 9.7.2's array
+/// (`client/check/mysqlcheck.cc`, see ORACLE_84_9X_MYSQLCHECK) with the 8.0
+/// SSL block, on the evidence that mysqladmin's and mysqlshow's arrays are
+/// unchanged between 8.0.4x and 9.7.2.
+const ORACLE_80_MYSQLCHECK: Table = Table(&oracle_mysqlcheck(Line::V80));
+
+/// `mysqlcheck` 8.4 and 9.x: `client/check/mysqlcheck.cc` of
+/// `villagesql/villagesql-server` (commit 0ae30597, 9.7.2 tree).
+const ORACLE_84_9X_MYSQLCHECK: Table = Table(&oracle_mysqlcheck(Line::V84));
+
+/// `mysqlimport`: `--bind-address` .. `--compress`.
+const ORACLE_MYSQLIMPORT_HEAD: &[OptDef] = &[
     o("bind-address", None, Arg::Required),
     o("character-sets-dir", None, Arg::Required),
     o("default-character-set", None, Arg::Required),
     o("columns", Some('c'), Arg::Required),
     o("compress", Some('C'), Arg::Bool),
-    o("debug", Some('#'), Arg::Optional),
-    o("debug-check", None, Arg::None),
-    o("debug-info", None, Arg::None),
+];
+
+/// `mysqlimport`: `--default-auth` .. `--low-priority`.
+const ORACLE_MYSQLIMPORT_FROM_DEFAULT_AUTH: &[OptDef] = &[
     o("default-auth", None, Arg::Required),
     o("delete", Some('d'), Arg::Bool),
     o("enable-cleartext-plugin", None, Arg::Bool),
@@ -1691,40 +1338,50 @@ const ORACLE_84_9X_MYSQLIMPORT: &[OptDef] = &[
     o("local", Some('L'), Arg::Bool),
     o("lock-tables", Some('l'), Arg::Bool),
     o("low-priority", None, Arg::Bool),
-    o("password", Some('p'), Arg::Optional),
-    o("password1", None, Arg::Optional),
-    o("password2", None, Arg::Optional),
-    o("password3", None, Arg::Optional),
+];
+
+/// `mysqlimport`: `--plugin-dir` .. `--socket`.
+const ORACLE_MYSQLIMPORT_FROM_PLUGIN_DIR: &[OptDef] = &[
     o("plugin-dir", None, Arg::Required),
     o("port", Some('P'), Arg::Required),
     o("protocol", None, Arg::Required),
     o("replace", Some('r'), Arg::Bool),
     o("silent", Some('s'), Arg::Bool),
     o("socket", Some('S'), Arg::Required),
-    o("server-public-key-path", None, Arg::Required),
-    o("get-server-public-key", None, Arg::Bool),
-    o("ssl-mode", None, Arg::Required),
-    o("ssl-ca", None, Arg::Required),
-    o("ssl-capath", None, Arg::Required),
-    o("ssl-cert", None, Arg::Required),
-    o("ssl-cipher", None, Arg::Required),
-    o("ssl-key", None, Arg::Required),
-    o("ssl-crl", None, Arg::Required),
-    o("ssl-crlpath", None, Arg::Required),
-    o("tls-version", None, Arg::Required),
-    o("ssl-fips-mode", None, Arg::Required),
-    o("tls-ciphersuites", None, Arg::Required),
-    o("ssl-session-data", None, Arg::Required),
-    o("ssl-session-data-continue-on-failed-reuse", None, Arg::Bool),
-    o("tls-sni-servername", None, Arg::Required),
+];
+
+/// `mysqlimport`: `--use-threads` .. `--version`.
+const ORACLE_MYSQLIMPORT_FROM_USE_THREADS: &[OptDef] = &[
     o("use-threads", None, Arg::Required),
     o("user", Some('u'), Arg::Required),
     o("verbose", Some('v'), Arg::Bool),
     o("version", Some('V'), Arg::None),
-    o("compression-algorithms", None, Arg::Required),
-    o("zstd-compression-level", None, Arg::Required),
 ];
 
+/// `mysqlimport`: its parts in release line `line`, in order.
+const fn oracle_mysqlimport(line: Line) -> [&'static [OptDef]; 10] {
+    [
+        ORACLE_MYSQLIMPORT_HEAD,
+        ORACLE_DEBUG_DISABLED,
+        ORACLE_MYSQLIMPORT_FROM_DEFAULT_AUTH,
+        ORACLE_PASSWORDS,
+        ORACLE_MYSQLIMPORT_FROM_PLUGIN_DIR,
+        ORACLE_CACHING_SHA2,
+        ORACLE_SSL_80,
+        since(line, Line::V84, ORACLE_TLS_SNI),
+        ORACLE_MYSQLIMPORT_FROM_USE_THREADS,
+        ORACLE_COMPRESSION,
+    ]
+}
+
+/// `mysqlimport` 8.0: NOT read from an 8.0 source: 9.7.2's array (see
+/// ORACLE_84_9X_MYSQLIMPORT) with the 8.0 SSL block, on the same evidence as
+/// ORACLE_80_MYSQLCHECK.
+const ORACLE_80_MYSQLIMPORT: Table = Table(&oracle_mysqlimport(Line::V80));
+
+/// `mysqlimport` 8.4 and 9.x: `client/mysqlimport.cc` of
+/// `villagesql/villagesql-server` (commit ce80d858, 9.7.2 tree).
+const ORACLE_84_9X_MYSQLIMPORT: Table = Table(&oracle_mysqlimport(Line::V84));
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1734,11 +1391,11 @@ mod tests {
         Flavour::Oracle { major, minor }
     }
 
-    fn find(t: &[OptDef], long: &str) -> Option<OptDef> {
+    fn find(t: Table, long: &str) -> Option<OptDef> {
         t.iter().copied().find(|d| d.long == long)
     }
 
-    fn short(t: &[OptDef], c: char) -> Vec<&'static str> {
+    fn short(t: Table, c: char) -> Vec<&'static str> {
         t.iter()
             .filter(|d| d.short == Some(c))
             .map(|d| d.long)
@@ -1747,7 +1404,7 @@ mod tests {
 
     /// No long name twice, except the known synonyms (`help` as `-?` and `-I`),
     /// and no short letter twice, except `-U` (`safe-updates`, `i-am-a-dummy`).
-    fn assert_no_unexpected_duplicates(t: &[OptDef]) {
+    fn assert_no_unexpected_duplicates(t: Table) {
         let mut longs: HashMap<&str, usize> = HashMap::new();
         let mut shorts: HashMap<char, usize> = HashMap::new();
         for d in t {
@@ -1765,7 +1422,7 @@ mod tests {
         }
     }
 
-    fn assert_common_connection_options(t: &[OptDef]) {
+    fn assert_common_connection_options(t: Table) {
         assert_eq!(find(t, "ssl-mode").unwrap().arg, Arg::Required);
         assert_eq!(find(t, "enable-cleartext-plugin").unwrap().arg, Arg::Bool);
         assert_eq!(find(t, "get-server-public-key").unwrap().arg, Arg::Bool);
@@ -1864,7 +1521,7 @@ mod tests {
         // 9.x = 8.4 plus exactly those two.
         let extra: Vec<_> = t
             .iter()
-            .filter(|d| !ORACLE_84_MYSQL.contains(d))
+            .filter(|d| !ORACLE_84_MYSQL.iter().any(|e| e == *d))
             .map(|d| d.long)
             .collect();
         assert_eq!(
@@ -1901,7 +1558,7 @@ mod tests {
     /// `-h` Required, `-p` Optional, `password1..3`, `ssl-mode` Required,
     /// `enable-cleartext-plugin` Bool (all five have it), caching_sha2,
     /// compression, no Windows/MariaDB-only option, no duplicate.
-    fn assert_oracle_client(t: &[OptDef], sni: bool) {
+    fn assert_oracle_client(t: Table, sni: bool) {
         assert_no_unexpected_duplicates(t);
         assert_eq!(
             find(t, "host").unwrap(),
@@ -2020,9 +1677,9 @@ mod tests {
 
     #[test]
     fn oracle_mysqldump_versions_differ_as_documented() {
-        let extra = |a: &[OptDef], b: &[OptDef]| -> Vec<&'static str> {
+        let extra = |a: Table, b: Table| -> Vec<&'static str> {
             a.iter()
-                .filter(|d| !b.contains(d))
+                .filter(|d| !b.iter().any(|e| e == *d))
                 .map(|d| d.long)
                 .collect()
         };
@@ -2069,7 +1726,7 @@ mod tests {
                 .copied()
                 .filter(|d| d.long != "tls-sni-servername")
                 .collect();
-            assert_eq!(a, b80.as_slice());
+            assert_eq!(a.iter().copied().collect::<Vec<_>>(), b80);
         }
         // mysqlshow's --debug* are never disabled; the others' are.
         assert_eq!(
@@ -2098,14 +1755,7 @@ mod tests {
 
     #[test]
     fn mariadb_tables_have_no_unexpected_duplicates() {
-        for c in [
-            MyClient::Mysql,
-            MyClient::Mysqldump,
-            MyClient::Mysqladmin,
-            MyClient::Mysqlshow,
-            MyClient::Mysqlcheck,
-            MyClient::Mysqlimport,
-        ] {
+        for c in OTHER_CLIENTS.iter().copied().chain([MyClient::Mysql]) {
             let t = table(c, Flavour::MariaDb).unwrap();
             assert_no_unexpected_duplicates(t);
         }

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use super::getopt::{self, Given, Input, Origin, Parsed, Value};
 use super::mycli;
 use super::optfile::{self, Leading};
-use super::options::OptDef;
+use super::options::Table;
 use super::{Flavour, MyClient};
 use crate::error::{Error, Result};
 use crate::world::World;
@@ -87,9 +87,13 @@ pub fn groups(client: MyClient, flavour: Flavour) -> Vec<&'static str> {
         Flavour::Mycli => vec![],
         Flavour::Oracle { .. } => vec![names[0], "client"],
         Flavour::MariaDb => {
-            let mut g: Vec<&str> = names.to_vec();
-            g.extend(["client", "client-server", "client-mariadb"]);
-            g
+            // `[mariadb]` is a server group: the mysql client reads
+            // `[mariadb-client]` instead.
+            let own = match client {
+                MyClient::Mysql => "mariadb-client",
+                _ => names[1],
+            };
+            vec![names[0], own, "client", "client-server", "client-mariadb"]
         }
     }
 }
@@ -172,8 +176,7 @@ fn switch(parsed: &Parsed, long: &str) -> Option<Switch> {
 
 /// Whether `client` run with `args` connects to a server: not with
 /// `--help`, `--version` or a leading `--print-defaults`.
-pub fn connects(client: MyClient, flavour: Flavour, args: &[String]) -> Result<bool> {
-    let name = client.names()[0];
+pub fn connects(client: MyClient, name: &str, flavour: Flavour, args: &[String]) -> Result<bool> {
     let table = super::table(client, flavour).ok_or_else(|| unsupported(client, flavour))?;
     if client == MyClient::Mycli {
         let args = mycli::preprocess(args);
@@ -221,11 +224,11 @@ fn unsupported(client: MyClient, flavour: Flavour) -> Error {
 /// argv[0]) will connect to.
 pub fn resolve(
     client: MyClient,
+    name: &str,
     flavour: Flavour,
     args: &[String],
     world: &dyn World,
 ) -> Result<MyParams> {
-    let name = client.names()[0];
     let table = super::table(client, flavour).ok_or_else(|| unsupported(client, flavour))?;
     if client == MyClient::Mycli {
         return resolve_mycli(table, args, world);
@@ -272,7 +275,7 @@ pub fn resolve(
                     g.spelled
                 ),
                 (_, Origin::File { .. }) => format!(
-                    "a password is set in {} ({}); the client would send it instead of the token: remove that line or start the client with --no-defaults",
+                    "a password is set in {} ({}); the client would send it instead of the token: remove that line",
                     g.origin, g.long
                 ),
             };
@@ -432,7 +435,7 @@ fn tls_given(parsed: &Parsed) -> TlsGiven {
 }
 
 /// mycli reads no option files: its arguments and environment only.
-fn resolve_mycli(table: &'static [OptDef], args: &[String], world: &dyn World) -> Result<MyParams> {
+fn resolve_mycli(table: Table, args: &[String], world: &dyn World) -> Result<MyParams> {
     let args = mycli::preprocess(args);
     let mut parsed = getopt::parse("mycli", table, &args_inputs(&args))?;
     for g in &mut parsed.options {
