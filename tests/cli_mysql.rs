@@ -416,3 +416,30 @@ fn oracle_mysqldump_gets_the_same_treatment() {
         .unwrap()
         .contains(&format!("password={RDS}:3307/?Action=connect&DBUser=app&")));
 }
+
+#[test]
+fn no_login_paths_is_passed_on_with_vouchs_file() {
+    let env = oracle(ORACLE_84);
+    std::fs::write(env.path().join(".mylogin.cnf"), b"\0\0\0\0obfuscated").unwrap();
+    std::fs::set_permissions(
+        env.path().join(".mylogin.cnf"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o600),
+    )
+    .unwrap();
+    let out = env.vouch(&[
+        "exec",
+        "--",
+        "mysql",
+        "--no-login-paths",
+        "-h",
+        RDS,
+        "-u",
+        "app",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let argv = argv_of(&env.record().unwrap());
+    assert!(argv[1].starts_with("--defaults-extra-file=/proc/self/fd/"));
+    assert_eq!(argv[2], "--no-login-paths");
+    assert_eq!(argv[3], "--ssl-mode=VERIFY_IDENTITY");
+    assert_eq!(&argv[6..], ["-h", RDS, "-u", "app"]);
+}

@@ -272,6 +272,9 @@ fn oracle_leading(params: &MyParams, file: &str) -> Vec<String> {
     if let Some(s) = &l.group_suffix {
         out.push(format!("--defaults-group-suffix={s}"));
     }
+    if l.no_login_paths {
+        out.push("--no-login-paths".into());
+    }
     out
 }
 
