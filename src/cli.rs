@@ -44,7 +44,8 @@ pub struct AwsOptions {
 pub struct ExecArgs {
     /// Sign the token for this RDS endpoint while the client connects where
     /// its own arguments say (a tunnel, an IP address). PORT defaults to the
-    /// engine's default port (5432).
+    /// engine's default port (5432 for PostgreSQL clients, 3306 for MySQL
+    /// and MariaDB clients).
     #[arg(long, value_name = "HOST[:PORT]")]
     pub iam_host: Option<String>,
 

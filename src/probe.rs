@@ -6,6 +6,7 @@
 use std::fs;
 use std::io::Read;
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -39,7 +40,13 @@ pub enum Learned {
 
 /// The flavour of the client at `program` (an absolute path to the real
 /// binary), from the cache or by running it with `--version`.
-pub fn client_flavour(program: &Path, world: &dyn World) -> Result<(Flavour, Learned)> {
+///
+/// `skip` is the value of [`crate::exec::SKIP_VAR`] vouch passes to the
+/// client (`DEPTH:PID:PROGRAMS`): the probe runs the program with it, the
+/// PID being the probe's own, so a wrapper script named like the client
+/// that runs `exec vouch exec -- mysql "$@"` leads that inner vouch to the
+/// real client instead of back to the wrapper.
+pub fn client_flavour(program: &Path, skip: &str, world: &dyn World) -> Result<(Flavour, Learned)> {
     let real = fs::canonicalize(program).unwrap_or_else(|_| program.to_path_buf());
     let meta = fs::metadata(&real)
         .map_err(|e| Error::config(format!("cannot inspect {}: {e}", program.display())))?;
@@ -53,7 +60,7 @@ pub fn client_flavour(program: &Path, world: &dyn World) -> Result<(Flavour, Lea
     if let Some(f) = flavour::cache_lookup(&cached, &key, stamp) {
         return Ok((f, Learned::Cache));
     }
-    let output = run_version(program)?;
+    let output = run_version(program, skip)?;
     let found = flavour::from_version_output(&output).ok_or_else(|| {
         let first = output.lines().next().unwrap_or("").trim();
         Error::config(format!(
@@ -62,24 +69,42 @@ pub fn client_flavour(program: &Path, world: &dyn World) -> Result<(Flavour, Lea
         ))
     })?;
     if let Some(path) = cache_path {
+        // Read again: the probe may itself have run a vouch (a wrapper
+        // named like the client) that recorded the real client meanwhile.
+        let now = fs::read_to_string(&path).unwrap_or_default();
         // A cache that cannot be written only costs the next run a probe.
-        let _ = write_cache(&path, &flavour::cache_record(&cached, &key, stamp, found));
+        let _ = write_cache(&path, &flavour::cache_record(&now, &key, stamp, found));
     }
     Ok((found, Learned::Probe))
 }
 
-fn run_version(program: &Path) -> Result<String> {
+fn run_version(program: &Path, skip: &str) -> Result<String> {
     let fail = |what: String| {
         Error::config(format!(
             "cannot ask {} for its version: {what}",
             program.display()
         ))
     };
-    let mut child = Command::new(program)
-        .arg("--version")
+    // DEPTH:PID:PROGRAMS with the PID left to the shell, whose PID the
+    // program keeps when the shell execs it.
+    let mut parts = skip.splitn(3, ':');
+    let depth = parts.next().unwrap_or("1");
+    let _pid = parts.next();
+    let programs = parts.next().unwrap_or("");
+    let mut child = Command::new("/bin/sh")
+        .arg("-c")
+        .arg(format!(
+            "{}=\"$1:$$:$2\" exec \"$0\" --version",
+            crate::exec::SKIP_VAR
+        ))
+        .arg(program)
+        .arg(depth)
+        .arg(programs)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
+        // Its own process group, so a timeout stops whatever it started.
+        .process_group(0)
         .spawn()
         .map_err(|e| fail(e.to_string()))?;
     let mut stdout = child.stdout.take().expect("piped");
@@ -93,7 +118,10 @@ fn run_version(program: &Path) -> Result<String> {
         match child.try_wait() {
             Ok(Some(_)) => break,
             Ok(None) if started.elapsed() > PROBE_TIMEOUT => {
-                let _ = child.kill();
+                let _ = nix::sys::signal::killpg(
+                    nix::unistd::Pid::from_raw(child.id() as i32),
+                    nix::sys::signal::Signal::SIGKILL,
+                );
                 let _ = child.wait();
                 return Err(fail(format!(
                     "`--version` did not finish in {} s",
@@ -165,8 +193,14 @@ mod tests {
             "mysql  Ver 8.4.3 for Linux on x86_64 (MySQL Community Server - GPL)",
         );
         let oracle = Flavour::Oracle { major: 8, minor: 4 };
-        assert_eq!(client_flavour(&bin, &w).unwrap(), (oracle, Learned::Probe));
-        assert_eq!(client_flavour(&bin, &w).unwrap(), (oracle, Learned::Cache));
+        assert_eq!(
+            client_flavour(&bin, "1:1:", &w).unwrap(),
+            (oracle, Learned::Probe)
+        );
+        assert_eq!(
+            client_flavour(&bin, "1:1:", &w).unwrap(),
+            (oracle, Learned::Cache)
+        );
         assert_eq!(runs(d.path(), "mysql"), 1);
         let cache = d.path().join("c/vouch/client-flavours");
         assert_eq!(
@@ -181,7 +215,7 @@ mod tests {
             "mysql  Ver 15.1 Distrib 10.11.19-MariaDB, for debian-linux-gnu (x86_64)",
         );
         assert_eq!(
-            client_flavour(&bin, &w).unwrap(),
+            client_flavour(&bin, "1:1:", &w).unwrap(),
             (Flavour::MariaDb, Learned::Probe)
         );
     }
@@ -191,7 +225,7 @@ mod tests {
         let d = tempfile::tempdir().unwrap();
         let w = FakeWorld::new().var("XDG_CACHE_HOME", d.path().to_str().unwrap());
         let bin = stand_in(d.path(), "mysql", "frobnicator 2.0");
-        let e = client_flavour(&bin, &w).unwrap_err();
+        let e = client_flavour(&bin, "1:1:", &w).unwrap_err();
         assert!(e.message.contains("\"frobnicator 2.0\""), "{}", e.message);
         assert!(e.message.contains("Oracle MySQL's or MariaDB's"));
     }
@@ -205,6 +239,9 @@ mod tests {
             "mariadb",
             "mariadb  Ver 15.1 Distrib 10.11.19-MariaDB",
         );
-        assert_eq!(client_flavour(&bin, &w).unwrap().0, Flavour::MariaDb);
+        assert_eq!(
+            client_flavour(&bin, "1:1:", &w).unwrap().0,
+            Flavour::MariaDb
+        );
     }
 }

@@ -443,3 +443,79 @@ fn no_login_paths_is_passed_on_with_vouchs_file() {
     assert_eq!(argv[3], "--ssl-mode=VERIFY_IDENTITY");
     assert_eq!(&argv[6..], ["-h", RDS, "-u", "app"]);
 }
+
+#[test]
+fn a_mysql_shim_that_runs_vouch_reaches_the_real_client() {
+    // A `mysql` wrapper first on PATH that runs `exec vouch exec -- mysql`:
+    // neither the flavour probe nor the exec loops back into it.
+    let env = oracle(ORACLE_84);
+    let runs_file = env.path().join("wrapper-runs");
+    let (env, wrapper) = env.with_wrapper(
+        "mysql",
+        &format!(
+            "echo \"wrapper $*\" >> '{}'\nexec '{}' exec -- mysql \"$@\"\n",
+            runs_file.display(),
+            crate::support::vouch_bin().display()
+        ),
+    );
+    let out = env.run_with_timeout(20, &wrapper, &["-h", RDS, "-u", "app"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let rec = env.record().expect("the real client ran");
+    assert!(
+        rec.starts_with(&format!("argv: [{}/bin/mysql]", env.path().display())),
+        "{rec}"
+    );
+    assert!(env.optfile().unwrap().contains("password="));
+    // The inner vouch run by the probe asks the real client, which then
+    // answers the outer vouch's probe; later runs hit the cache.
+    assert_eq!(env.version_runs(), 2);
+    let runs = std::fs::read_to_string(&runs_file).unwrap();
+    let runs: Vec<&str> = runs.lines().collect();
+    assert_eq!(
+        runs.len(),
+        3,
+        "by hand, by the probe, by the outer exec: {runs:?}"
+    );
+    assert_eq!(runs[0], format!("wrapper -h {RDS} -u app"));
+    assert_eq!(runs[1], "wrapper --version");
+    assert!(runs[2].starts_with("wrapper --defaults-extra-file=/proc/self/fd/"));
+    assert!(runs[2].ends_with(&format!("-h {RDS} -u app")));
+    // The inner vouch put its own sealed file first and passed on no other.
+    let argv = argv_of(&rec);
+    assert_eq!(
+        argv.iter()
+            .filter(|a| a.starts_with("--defaults-extra-file="))
+            .count(),
+        1,
+        "{argv:?}"
+    );
+    let out = env.run_with_timeout(20, &wrapper, &["-h", RDS, "-u", "app"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        env.version_runs(),
+        2,
+        "a second run asks nobody: both are cached"
+    );
+}
+
+#[test]
+fn a_mysql_wrapper_that_forks_vouch_is_stopped() {
+    let env = oracle(ORACLE_84);
+    let (env, wrapper) = env.with_wrapper(
+        "mysql",
+        &format!(
+            "'{}' exec -- mysql \"$@\"\n",
+            crate::support::vouch_bin().display()
+        ),
+    );
+    let started = std::time::Instant::now();
+    let out = env.run_with_timeout(60, &wrapper, &["-h", RDS, "-u", "app"]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("cannot tell whether"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(30));
+    assert!(env.record().is_none(), "the client never ran");
+}

@@ -15,12 +15,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::Duration;
 
-use vouch::token::{rds_token, SigningKeys, TokenRequest};
-
-use crate::support::missing;
-use crate::support::rig::{is_root, run, text, vouch, Rig};
+use crate::need_rig;
+use crate::support::rig::{run, text, vouch, watch_client, Rig};
 
 /// The TLS protocol of the session (`@@ssl_cipher` is not reliable here).
 const SSL_VERSION: &str =
@@ -28,16 +26,6 @@ const SSL_VERSION: &str =
 
 fn rig() -> Option<Rig> {
     Rig::load("VOUCH_MARIADB_RIG_ENV", "the MariaDB test rig")
-}
-
-macro_rules! need_rig {
-    () => {{
-        let Some(rig) = rig() else { return };
-        if !is_root() {
-            return missing("root (for a private /etc/hosts via unshare)");
-        }
-        rig
-    }};
 }
 
 fn strings(v: &[&str]) -> Vec<String> {
@@ -51,11 +39,16 @@ fn exec(rig: &Rig, client: &str, rest: &[&str]) -> Vec<String> {
     v
 }
 
-/// `exec --ca-bundle RIG_CA -- CLIENT -h RIG_HOST_NAME -P RIG_PORT REST...`
-fn exec_rds(rig: &Rig, client: &str, rest: &[&str]) -> Vec<String> {
+/// `-h RIG_HOST_NAME -P RIG_PORT REST...`
+fn rds<'a>(rig: &'a Rig, rest: &[&'a str]) -> Vec<&'a str> {
     let mut head = vec!["-h", rig.name(), "-P", rig.port()];
     head.extend_from_slice(rest);
-    exec(rig, client, &head)
+    head
+}
+
+/// `exec --ca-bundle RIG_CA -- CLIENT -h RIG_HOST_NAME -P RIG_PORT REST...`
+fn exec_rds(rig: &Rig, client: &str, rest: &[&str]) -> Vec<String> {
+    exec(rig, client, &rds(rig, rest))
 }
 
 /// `vouch ARGS` in the namespace where the RDS name is the rig, with
@@ -64,6 +57,20 @@ fn vouch_ns(rig: &Rig, args: &[String], creds: &str, extra: &[(&str, &str)]) -> 
     let mut env = rig.env(creds);
     env.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
     run(vouch(rig, args, &env, true))
+}
+
+/// [`vouch_ns`] with static credentials and nothing added.
+fn vouch_static(rig: &Rig, args: &[String]) -> Output {
+    vouch_ns(rig, args, "static", &[])
+}
+
+/// `vouch --explain ARGS` (ARGS from `exec`) in the namespace with static
+/// credentials: it must succeed; the plan it prints.
+fn explain(rig: &Rig, mut args: Vec<String>) -> String {
+    args.insert(1, "--explain".into());
+    let out = vouch_static(rig, &args);
+    assert_success(&out);
+    text(&out.stdout)
 }
 
 fn describe(out: &Output) -> String {
@@ -106,10 +113,47 @@ fn with_login_query<'a>(before: &[&'a str], q: &'a str) -> Vec<&'a str> {
     v
 }
 
+/// `vouch exec --ca-bundle RIG_CA -- CLIENT BEFORE... appdb -N -B -e
+/// <login query>` in the namespace (see [`vouch_ns`]).
+fn login(rig: &Rig, client: &str, before: &[&str], creds: &str, extra: &[(&str, &str)]) -> Output {
+    let q = login_query();
+    vouch_ns(
+        rig,
+        &exec(rig, client, &with_login_query(before, &q)),
+        creds,
+        extra,
+    )
+}
+
+/// [`login`] with static credentials and nothing added to the environment:
+/// the session must be `user`'s, over TLS ([`assert_login`]).
+fn assert_logs_in(rig: &Rig, client: &str, before: &[&str], user: &str) -> Output {
+    let out = login(rig, client, before, "static", &[]);
+    assert_login(&out, user);
+    out
+}
+
 fn write(rig: &Rig, name: &str, content: &str) -> PathBuf {
     let p = rig.home.path().join(name);
     std::fs::write(&p, content).unwrap();
     p
+}
+
+/// [`write`] an option file, with `{host}` and `{port}` in `template`
+/// replaced by the rig's RDS name and port.
+fn write_cnf(rig: &Rig, name: &str, template: &str) -> PathBuf {
+    let content = template
+        .replace("{host}", rig.name())
+        .replace("{port}", rig.port());
+    write(rig, name, &content)
+}
+
+/// With `~/.my.cnf` written from `template` ([`write_cnf`]), `CLIENT
+/// BEFORE...` (no connection arguments of its own) logs in as `user`
+/// ([`assert_logs_in`]).
+fn assert_my_cnf_logs_in(rig: &Rig, template: &str, client: &str, before: &[&str], user: &str) {
+    write_cnf(rig, ".my.cnf", template);
+    assert_logs_in(rig, client, before, user);
 }
 
 fn path_str(p: &Path) -> &str {
@@ -133,23 +177,12 @@ fn assert_refused(out: &Output, words: &str) {
 
 #[test]
 fn mariadb_logs_in_with_static_credentials_over_verified_tls() {
-    let rig = need_rig!();
-    let q = login_query();
-    let out = vouch_ns(
-        &rig,
-        &exec_rds(&rig, "mariadb", &with_login_query(&["-u", "app"], &q)),
-        "static",
-        &[],
-    );
-    assert_login(&out, "app");
+    let rig = need_rig!(rig());
+    let out = assert_logs_in(&rig, "mariadb", &rds(&rig, &["-u", "app"]), "app");
     assert!(out.stderr.is_empty(), "{}", describe(&out));
 
     // The plan names the server-name check vouch turned on.
-    let mut explain = exec_rds(&rig, "mariadb", &["-u", "app", "appdb"]);
-    explain.insert(1, "--explain".into());
-    let out = vouch_ns(&rig, &explain, "static", &[]);
-    assert_success(&out);
-    let plan = text(&out.stdout);
+    let plan = explain(&rig, exec_rds(&rig, "mariadb", &["-u", "app", "appdb"]));
     assert!(
         plan.contains("TLS, certificate and server name checked"),
         "{plan}"
@@ -161,31 +194,25 @@ fn mariadb_logs_in_with_static_credentials_over_verified_tls() {
 
 #[test]
 fn mysql_logs_in_with_temporary_credentials_long_token() {
-    let rig = need_rig!();
+    let rig = need_rig!(rig());
     // The session token makes the RDS token longer than 1,500 bytes.
-    let long = credential_rds_with(&rig, rig.name(), "app", "temporary");
+    let long = rig.credential_rds(rig.name(), "app", "temporary");
     assert!(long.len() > 1500, "token only {} bytes", long.len());
     assert!(long.contains("X-Amz-Security-Token="));
 
-    let q = login_query();
-    let out = vouch_ns(
-        &rig,
-        &exec_rds(&rig, "mysql", &with_login_query(&["-u", "app"], &q)),
-        "temporary",
-        &[],
-    );
+    let out = login(&rig, "mysql", &rds(&rig, &["-u", "app"]), "temporary", &[]);
     assert_login(&out, "app");
 }
 
 #[test]
 fn certificate_and_server_name_are_really_checked() {
-    let rig = need_rig!();
+    let rig = need_rig!(rig());
     let q = login_query();
     // vouch's built-in RDS bundle does not hold the rig's test CA: the
     // client must refuse the server's certificate.
     let mut args = exec_rds(&rig, "mariadb", &with_login_query(&["-u", "app"], &q));
     args.drain(1..3); // drop --ca-bundle RIG_CA
-    let out = vouch_ns(&rig, &args, "static", &[]);
+    let out = vouch_static(&rig, &args);
     assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
     assert!(
         text(&out.stderr).contains("ERROR 2026 (HY000): TLS/SSL error"),
@@ -196,7 +223,7 @@ fn certificate_and_server_name_are_really_checked() {
     // A name the certificate does not hold (reached through --iam-host,
     // with the user's own --ssl-verify-server-cert): refused by the client.
     let iam = format!("{}:{}", rig.name(), rig.port());
-    let out = vouch_ns(
+    let out = vouch_static(
         &rig,
         &strings(&[
             "exec",
@@ -216,8 +243,6 @@ fn certificate_and_server_name_are_really_checked() {
             "-e",
             "select 1",
         ]),
-        "static",
-        &[],
     );
     assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
     let err = text(&out.stderr);
@@ -237,125 +262,62 @@ fn certificate_and_server_name_are_really_checked() {
 
 #[test]
 fn host_port_user_from_defaults_file_and_defaults_extra_file() {
-    let rig = need_rig!();
-    let cnf = write(
+    let rig = need_rig!(rig());
+    let cnf = write_cnf(
         &rig,
         "conn.cnf",
-        &format!(
-            "[client]\nhost = {}\nport = {}\nuser = app\n",
-            rig.name(),
-            rig.port()
-        ),
+        "[client]\nhost = {host}\nport = {port}\nuser = app\n",
     );
-    let q = login_query();
     for opt in ["--defaults-file", "--defaults-extra-file"] {
         let arg = format!("{opt}={}", path_str(&cnf));
-        let out = vouch_ns(
-            &rig,
-            &exec(&rig, "mariadb", &with_login_query(&[&arg], &q)),
-            "static",
-            &[],
-        );
-        assert_login(&out, "app");
+        assert_logs_in(&rig, "mariadb", &[&arg], "app");
     }
 }
 
 #[test]
 fn host_port_user_from_home_my_cnf() {
-    let rig = need_rig!();
-    write(
+    let rig = need_rig!(rig());
+    assert_my_cnf_logs_in(
         &rig,
-        ".my.cnf",
-        &format!(
-            "[client]\nhost={}\nport={}\nuser=a+b\n",
-            rig.name(),
-            rig.port()
-        ),
-    );
-    let q = login_query();
-    let out = vouch_ns(
-        &rig,
-        &exec(&rig, "mysql", &with_login_query(&[], &q)),
-        "static",
+        "[client]\nhost={host}\nport={port}\nuser=a+b\n",
+        "mysql",
         &[],
+        "a+b",
     );
-    assert_login(&out, "a+b");
 }
 
 #[test]
 fn group_suffix_from_argument_and_environment() {
-    let rig = need_rig!();
+    let rig = need_rig!(rig());
     // [client] alone would go to 127.0.0.1:3306 as a+b; [client_prod]
     // overrides it when the suffix is _prod.
-    write(
+    let my_cnf =
+        "[client]\nhost=127.0.0.1\nuser=a+b\n[client_prod]\nhost={host}\nport={port}\nuser=app@corp\n";
+    assert_my_cnf_logs_in(
         &rig,
-        ".my.cnf",
-        &format!(
-            "[client]\nhost=127.0.0.1\nuser=a+b\n[client_prod]\nhost={}\nport={}\nuser=app@corp\n",
-            rig.name(),
-            rig.port()
-        ),
+        my_cnf,
+        "mariadb",
+        &["--defaults-group-suffix=_prod"],
+        "app@corp",
     );
-    let q = login_query();
-    let out = vouch_ns(
-        &rig,
-        &exec(
-            &rig,
-            "mariadb",
-            &with_login_query(&["--defaults-group-suffix=_prod"], &q),
-        ),
-        "static",
-        &[],
-    );
-    assert_login(&out, "app@corp");
 
-    let out = vouch_ns(
-        &rig,
-        &exec(&rig, "mariadb", &with_login_query(&[], &q)),
-        "static",
-        &[("MARIADB_GROUP_SUFFIX", "_prod")],
-    );
+    let suffix = [("MARIADB_GROUP_SUFFIX", "_prod")];
+    let out = login(&rig, "mariadb", &[], "static", &suffix);
     assert_login(&out, "app@corp");
 }
 
 #[test]
 fn mysql_and_mysqldump_groups_are_their_own() {
-    let rig = need_rig!();
-    write(
-        &rig,
-        ".my.cnf",
-        &format!(
-            "[client]\nhost={}\nport={}\nuser=other\n[mysql]\nuser=app@corp\n[mysqldump]\nuser=a+b\n",
-            rig.name(),
-            rig.port()
-        ),
-    );
-    let q = login_query();
-    let out = vouch_ns(
-        &rig,
-        &exec(&rig, "mariadb", &with_login_query(&[], &q)),
-        "static",
-        &[],
-    );
-    assert_login(&out, "app@corp");
+    let rig = need_rig!(rig());
+    let my_cnf =
+        "[client]\nhost={host}\nport={port}\nuser=other\n[mysql]\nuser=app@corp\n[mysqldump]\nuser=a+b\n";
+    assert_my_cnf_logs_in(&rig, my_cnf, "mariadb", &[], "app@corp");
 
     // mysqldump reads [mysqldump]: the token must be signed for a+b, or
     // the server refuses the login.
-    let mut explain = exec(&rig, "mysqldump", &["appdb"]);
-    explain.insert(1, "--explain".into());
-    let out = vouch_ns(&rig, &explain, "static", &[]);
-    assert_success(&out);
-    assert!(
-        text(&out.stdout).contains("as user \"a+b\""),
-        "{}",
-        describe(&out)
-    );
-    let out = vouch_ns(
-        &rig,
-        &exec(&rig, "mysqldump", &["--no-data", "appdb"]),
-        "static",
-        &[],
-    );
+    let plan = explain(&rig, exec(&rig, "mysqldump", &["appdb"]));
+    assert!(plan.contains("as user \"a+b\""), "{plan}");
+    let out = vouch_static(&rig, &exec(&rig, "mysqldump", &["--no-data", "appdb"]));
     assert_success(&out);
     assert!(
         text(&out.stdout).contains("-- MariaDB dump"),
@@ -369,24 +331,14 @@ fn mysql_and_mysqldump_groups_are_their_own() {
 /// --help`): a connection set in `[mariadb-client]` is used.
 #[test]
 fn mariadb_client_group_is_read() {
-    let rig = need_rig!();
-    write(
+    let rig = need_rig!(rig());
+    assert_my_cnf_logs_in(
         &rig,
-        ".my.cnf",
-        &format!(
-            "[mariadb-client]\nhost={}\nport={}\nuser=app\n",
-            rig.name(),
-            rig.port()
-        ),
-    );
-    let q = login_query();
-    let out = vouch_ns(
-        &rig,
-        &exec(&rig, "mariadb", &with_login_query(&[], &q)),
-        "static",
+        "[mariadb-client]\nhost={host}\nport={port}\nuser=app\n",
+        "mariadb",
         &[],
+        "app",
     );
-    assert_login(&out, "app");
 }
 
 /// `[mariadb]` is a server group the `mariadb` client does not read
@@ -394,58 +346,37 @@ fn mariadb_client_group_is_read() {
 /// not the client's.
 #[test]
 fn password_in_the_servers_mariadb_group_is_not_the_clients() {
-    let rig = need_rig!();
-    let q = login_query();
-    write(
+    let rig = need_rig!(rig());
+    assert_my_cnf_logs_in(
         &rig,
-        ".my.cnf",
-        &format!(
-            "[client]\nhost={}\nport={}\nuser=app\n[mariadb]\npassword=ServerGroupOnly\n",
-            rig.name(),
-            rig.port()
-        ),
-    );
-    let out = vouch_ns(
-        &rig,
-        &exec(&rig, "mariadb", &with_login_query(&[], &q)),
-        "static",
+        "[client]\nhost={host}\nport={port}\nuser=app\n[mariadb]\npassword=ServerGroupOnly\n",
+        "mariadb",
         &[],
+        "app",
     );
-    assert_login(&out, "app");
 }
 
 #[test]
 fn host_and_port_from_mysql_host_and_mysql_tcp_port() {
-    let rig = need_rig!();
-    let q = login_query();
-    let out = vouch_ns(
-        &rig,
-        &exec(&rig, "mariadb", &with_login_query(&["-u", "app"], &q)),
-        "static",
-        &[("MYSQL_HOST", rig.name()), ("MYSQL_TCP_PORT", rig.port())],
-    );
+    let rig = need_rig!(rig());
+    let env = [("MYSQL_HOST", rig.name()), ("MYSQL_TCP_PORT", rig.port())];
+    let out = login(&rig, "mariadb", &["-u", "app"], "static", &env);
     assert_login(&out, "app");
 }
 
 #[test]
 fn password_in_an_option_file_is_refused_without_showing_it() {
-    let rig = need_rig!();
+    let rig = need_rig!(rig());
     let secret = "Hunter2OptionFileSecret";
-    let cnf = write(
+    let cnf = write_cnf(
         &rig,
         "pw.cnf",
-        &format!(
-            "[client]\nhost={}\nport={}\nuser=app\npassword={secret}\n",
-            rig.name(),
-            rig.port()
-        ),
+        &format!("[client]\nhost={{host}}\nport={{port}}\nuser=app\npassword={secret}\n"),
     );
     let arg = format!("--defaults-file={}", path_str(&cnf));
-    let out = vouch_ns(
+    let out = vouch_static(
         &rig,
         &exec(&rig, "mariadb", &[&arg, "appdb", "-e", "select 1"]),
-        "static",
-        &[],
     );
     assert_refused(&out, &format!("{} line 5", path_str(&cnf)));
     assert!(!text(&out.stderr).contains(secret), "{}", describe(&out));
@@ -456,51 +387,35 @@ fn password_in_an_option_file_is_refused_without_showing_it() {
         ".my.cnf",
         &format!("[mysqldump]\npassword = \"{secret}\"\n"),
     );
-    let out = vouch_ns(
-        &rig,
-        &exec_rds(&rig, "mysqldump", &["-u", "app", "appdb"]),
-        "static",
-        &[],
-    );
+    let out = vouch_static(&rig, &exec_rds(&rig, "mysqldump", &["-u", "app", "appdb"]));
     assert_refused(&out, path_str(&home_cnf));
     assert!(!text(&out.stderr).contains(secret), "{}", describe(&out));
     // ... which the mariadb client does not read.
-    let q = login_query();
-    let out = vouch_ns(
-        &rig,
-        &exec_rds(&rig, "mariadb", &with_login_query(&["-u", "app"], &q)),
-        "static",
-        &[],
-    );
-    assert_login(&out, "app");
+    assert_logs_in(&rig, "mariadb", &rds(&rig, &["-u", "app"]), "app");
 }
 
 #[test]
 fn password_on_the_command_line_is_refused_without_echoing_it() {
-    let rig = need_rig!();
+    let rig = need_rig!(rig());
     let secret = "Hunter2ArgvSecret";
     let p = format!("-p{secret}");
     let long = format!("--password={secret}");
     for (arg, spelled) in [(p.as_str(), "-p"), (long.as_str(), "--password")] {
-        let out = vouch_ns(
+        let out = vouch_static(
             &rig,
             &exec_rds(
                 &rig,
                 "mariadb",
                 &["-u", "app", arg, "appdb", "-e", "select 1"],
             ),
-            "static",
-            &[],
         );
         assert_refused(&out, &format!("a password is given with {spelled}"));
         assert!(!text(&out.stderr).contains(secret), "{}", describe(&out));
     }
     // A bare -p would prompt and replace the token.
-    let out = vouch_ns(
+    let out = vouch_static(
         &rig,
         &exec_rds(&rig, "mariadb", &["-u", "app", "-p", "appdb"]),
-        "static",
-        &[],
     );
     assert_refused(&out, "remove -p");
 }
@@ -509,8 +424,7 @@ fn password_on_the_command_line_is_refused_without_echoing_it() {
 
 #[test]
 fn port_spellings() {
-    let rig = need_rig!();
-    let q = login_query();
+    let rig = need_rig!(rig());
     let glued = format!("-P{}", rig.port());
     let eq = format!("--port={}", rig.port());
     let spellings: [&[&str]; 3] = [&[&glued], &[&eq], &["--port", rig.port()]];
@@ -518,12 +432,7 @@ fn port_spellings() {
         let mut head = vec!["-h", rig.name()];
         head.extend_from_slice(port);
         head.extend_from_slice(&["-u", "app"]);
-        let out = vouch_ns(
-            &rig,
-            &exec(&rig, "mariadb", &with_login_query(&head, &q)),
-            "static",
-            &[],
-        );
+        let out = login(&rig, "mariadb", &head, "static", &[]);
         assert!(out.status.success(), "{port:?}: {}", describe(&out));
         assert_login(&out, "app");
     }
@@ -531,8 +440,7 @@ fn port_spellings() {
 
 #[test]
 fn user_spellings_and_odd_names() {
-    let rig = need_rig!();
-    let q = login_query();
+    let rig = need_rig!(rig());
     let cases: [(&[&str], &str); 6] = [
         (&["-uapp"], "app"),
         (&["--user=app@corp"], "app@corp"),
@@ -542,12 +450,7 @@ fn user_spellings_and_odd_names() {
         (&["--user", "app@corp"], "app@corp"),
     ];
     for (user_args, user) in cases {
-        let out = vouch_ns(
-            &rig,
-            &exec_rds(&rig, "mariadb", &with_login_query(user_args, &q)),
-            "temporary",
-            &[],
-        );
+        let out = login(&rig, "mariadb", &rds(&rig, user_args), "temporary", &[]);
         assert!(out.status.success(), "{user_args:?}: {}", describe(&out));
         assert_login(&out, user);
     }
@@ -557,8 +460,8 @@ fn user_spellings_and_odd_names() {
 
 #[test]
 fn mysqldump_and_mariadb_dump_write_the_table() {
-    let rig = need_rig!();
-    let out = vouch_ns(
+    let rig = need_rig!(rig());
+    let out = vouch_static(
         &rig,
         &exec_rds(
             &rig,
@@ -572,22 +475,18 @@ fn mysqldump_and_mariadb_dump_write_the_table() {
                  insert into e2e_dump_t values (1, 'dumped through vouch')",
             ],
         ),
-        "static",
-        &[],
     );
     assert_success(&out);
 
     for client in ["mysqldump", "mariadb-dump"] {
         let file = rig.home.path().join(format!("{client}.sql"));
-        let out = vouch_ns(
+        let out = vouch_static(
             &rig,
             &exec_rds(
                 &rig,
                 client,
                 &["-u", "app", "-r", path_str(&file), "appdb", "e2e_dump_t"],
             ),
-            "static",
-            &[],
         );
         assert_success(&out);
         assert!(out.stderr.is_empty(), "{client}: {}", describe(&out));
@@ -602,34 +501,6 @@ fn mysqldump_and_mariadb_dump_write_the_table() {
 }
 
 // ----------------------------------------------- 5. tokens the server refuses
-
-/// `vouch credential rds` for `host` at the rig's port.
-fn credential_rds_with(rig: &Rig, host: &str, user: &str, creds: &str) -> String {
-    let out = run(vouch(
-        rig,
-        &[
-            "credential",
-            "rds",
-            "--hostname",
-            host,
-            "--port",
-            rig.port(),
-            "--username",
-            user,
-            "--region",
-            "us-east-1",
-        ],
-        &rig.env(creds),
-        false,
-    ));
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    let s = text(&out.stdout);
-    assert!(
-        s.ends_with('\n') && !s.ends_with("\n\n"),
-        "exactly one newline"
-    );
-    s.trim_end().to_string()
-}
 
 /// The real `mariadb` with a token given by hand in `MYSQL_PWD`, verified
 /// TLS to 127.0.0.1 (in the rig's certificate), no option files.
@@ -664,35 +535,12 @@ fn mariadb_with_token(rig: &Rig, user: &str, token: &str, sql: &str) -> Output {
 #[test]
 fn server_refuses_tampered_expired_and_other_user_tokens() {
     let Some(rig) = rig() else { return };
-    let good = credential_rds_with(&rig, "127.0.0.1", "app", "static");
+    let good = rig.credential_rds("127.0.0.1", "app", "static");
     let out = mariadb_with_token(&rig, "app", &good, &login_query());
     assert_login(&out, "app");
 
-    let mut tampered = good.clone();
-    let last = tampered.pop().unwrap();
-    tampered.push(if last == '0' { '1' } else { '0' });
-    let other = credential_rds_with(&rig, "127.0.0.1", "other", "static");
-    let expired = rds_token(
-        SigningKeys {
-            access_key_id: rig.get("RIG_AKID"),
-            secret_access_key: rig.get("RIG_SECRET"),
-            session_token: None,
-        },
-        &TokenRequest {
-            host: "127.0.0.1",
-            port: rig.port().parse().unwrap(),
-            user: "app",
-            region: "us-east-1",
-        },
-        SystemTime::now() - Duration::from_secs(901),
-    )
-    .unwrap();
-    for (what, token) in [
-        ("tampered", &tampered),
-        ("other user's", &other),
-        ("expired", &expired),
-    ] {
-        let out = mariadb_with_token(&rig, "app", token, "select current_user()");
+    for (what, token) in rig.refused_tokens(&good) {
+        let out = mariadb_with_token(&rig, "app", &token, "select current_user()");
         assert_eq!(out.status.code(), Some(1), "{what}: {}", describe(&out));
         assert!(out.stdout.is_empty(), "{what}: {}", describe(&out));
         // MariaDB's auth_pam reports "using password: NO" even though the
@@ -708,13 +556,8 @@ fn server_refuses_tampered_expired_and_other_user_tokens() {
 
 #[test]
 fn wrong_secret_is_refused_by_the_server() {
-    let rig = need_rig!();
-    let mut env = rig.env("static");
-    for (k, v) in env.iter_mut() {
-        if k == "AWS_SECRET_ACCESS_KEY" {
-            *v = "wrongwrongwrongwrongwrongwrongwrongwrong".into();
-        }
-    }
+    let rig = need_rig!(rig());
+    let env = rig.env_with_wrong_secret();
     let out = run(vouch(
         &rig,
         &exec_rds(&rig, "mariadb", &["-u", "app", "-e", "select 1"]),
@@ -781,14 +624,14 @@ impl Tripwire {
 
 #[test]
 fn tls_off_is_refused_before_anything_connects() {
-    let rig = need_rig!();
+    let rig = need_rig!(rig());
     let mut wire = Tripwire::new();
     let port = wire.port.to_string();
     let conn = ["-h", rig.name(), "-P", port.as_str(), "-u", "app"];
     for off in ["--skip-ssl", "--ssl=0", "--disable-ssl", "--ssl=OFF"] {
         let mut rest = conn.to_vec();
         rest.extend_from_slice(&[off, "appdb", "-e", "select 1"]);
-        let out = vouch_ns(&rig, &exec(&rig, "mariadb", &rest), "static", &[]);
+        let out = vouch_static(&rig, &exec(&rig, "mariadb", &rest));
         assert_refused(&out, "turns TLS off");
         assert!(text(&out.stderr).contains("(from the client's arguments)"));
     }
@@ -798,7 +641,7 @@ fn tls_off_is_refused_before_anything_connects() {
         let mut rest = vec![arg.as_str()];
         rest.extend_from_slice(&conn);
         rest.extend_from_slice(&["appdb", "-e", "select 1"]);
-        let out = vouch_ns(&rig, &exec(&rig, "mariadb", &rest), "static", &[]);
+        let out = vouch_static(&rig, &exec(&rig, "mariadb", &rest));
         assert_refused(&out, "turns TLS off");
         assert!(
             text(&out.stderr).contains(&format!("(from {} line 2)", path_str(&cnf))),
@@ -808,11 +651,9 @@ fn tls_off_is_refused_before_anything_connects() {
     }
     // The same in ~/.my.cnf for mysqldump.
     write(&rig, ".my.cnf", "[mysqldump]\nskip-ssl\n");
-    let out = vouch_ns(
+    let out = vouch_static(
         &rig,
         &exec(&rig, "mysqldump", &[&conn[..], &["appdb"]].concat()),
-        "static",
-        &[],
     );
     assert_refused(&out, "turns TLS off");
     assert_eq!(wire.hits(), 0, "a client connected");
@@ -820,7 +661,7 @@ fn tls_off_is_refused_before_anything_connects() {
 
 #[test]
 fn sockets_and_local_connections_are_refused() {
-    let rig = need_rig!();
+    let rig = need_rig!(rig());
     let mut wire = Tripwire::new();
     let port = wire.port.to_string();
     let socket = rig.get("RIG_SOCKET").to_string();
@@ -847,7 +688,7 @@ fn sockets_and_local_connections_are_refused() {
     for (head, words) in cases {
         let mut rest = head.clone();
         rest.extend_from_slice(&["-u", "app", "appdb", "-e", "select 1"]);
-        let out = vouch_ns(&rig, &exec(&rig, "mariadb", &rest), "static", &[]);
+        let out = vouch_static(&rig, &exec(&rig, "mariadb", &rest));
         assert_refused(&out, words);
     }
     assert_eq!(wire.hits(), 0, "a client connected");
@@ -857,23 +698,21 @@ fn sockets_and_local_connections_are_refused() {
 
 #[test]
 fn failing_statement_gives_the_clients_exit_status() {
-    let rig = need_rig!();
+    let rig = need_rig!(rig());
     let sql = "select * from e2e_no_such_table";
     let direct = mariadb_with_token(
         &rig,
         "app",
-        &credential_rds_with(&rig, "127.0.0.1", "app", "static"),
+        &rig.credential_rds("127.0.0.1", "app", "static"),
         sql,
     );
-    let through = vouch_ns(
+    let through = vouch_static(
         &rig,
         &exec_rds(
             &rig,
             "mariadb",
             &["-u", "app", "appdb", "-N", "-B", "-e", sql],
         ),
-        "static",
-        &[],
     );
     let missing_table =
         "ERROR 1146 (42S02) at line 1: Table 'appdb.e2e_no_such_table' doesn't exist";
@@ -891,15 +730,13 @@ fn failing_statement_gives_the_clients_exit_status() {
     // mysqldump exits 6 for a missing table (EX_ILLEGAL_TABLE), the code
     // vouch uses for its own configuration errors: it must come through
     // as the client's, without a vouch message.
-    let out = vouch_ns(
+    let out = vouch_static(
         &rig,
         &exec_rds(
             &rig,
             "mysqldump",
             &["-u", "app", "appdb", "e2e_no_such_table"],
         ),
-        "static",
-        &[],
     );
     assert_eq!(out.status.code(), Some(6), "{}", describe(&out));
     assert_eq!(
@@ -910,7 +747,7 @@ fn failing_statement_gives_the_clients_exit_status() {
     );
     // And 2 (EX_MYSQLERR) for a failing query, not vouch's "not
     // authenticated".
-    let out = vouch_ns(
+    let out = vouch_static(
         &rig,
         &exec_rds(
             &rig,
@@ -923,19 +760,15 @@ fn failing_statement_gives_the_clients_exit_status() {
                 "create or replace table e2e_exit_t (id int)",
             ],
         ),
-        "static",
-        &[],
     );
     assert_success(&out);
-    let out = vouch_ns(
+    let out = vouch_static(
         &rig,
         &exec_rds(
             &rig,
             "mysqldump",
             &["-u", "app", "--where=no_such_column", "appdb", "e2e_exit_t"],
         ),
-        "static",
-        &[],
     );
     assert_eq!(out.status.code(), Some(2), "{}", describe(&out));
     assert!(
@@ -948,13 +781,8 @@ fn failing_statement_gives_the_clients_exit_status() {
 
 #[test]
 fn mysqladmin_ping_and_status() {
-    let rig = need_rig!();
-    let out = vouch_ns(
-        &rig,
-        &exec_rds(&rig, "mysqladmin", &["-u", "app", "ping"]),
-        "static",
-        &[],
-    );
+    let rig = need_rig!(rig());
+    let out = vouch_static(&rig, &exec_rds(&rig, "mysqladmin", &["-u", "app", "ping"]));
     assert_success(&out);
     assert_eq!(text(&out.stdout), "mysqld is alive\n", "{}", describe(&out));
     assert!(out.stderr.is_empty(), "{}", describe(&out));
@@ -979,60 +807,20 @@ fn mysqladmin_ping_and_status() {
 
 #[test]
 fn token_is_not_in_the_clients_argv_and_vouch_is_gone() {
-    let rig = need_rig!();
+    let rig = need_rig!(rig());
     let args = exec_rds(
         &rig,
         "mysql",
         &["-u", "app", "appdb", "-N", "-B", "-e", "select sleep(3)"],
     );
-    let mut cmd = vouch(&rig, &args, &rig.env("temporary"), true);
-    let child = cmd
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // unshare -> sh -> vouch -> mariadb, each by execve: one PID
-    // throughout. mariadb's image under that PID proves no vouch process
-    // remains.
-    let pid = child.id();
-    let proc = PathBuf::from(format!("/proc/{pid}"));
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let mut seen = false;
-    while Instant::now() < deadline {
-        let exe = std::fs::read_link(proc.join("exe")).unwrap_or_default();
-        if exe.file_name().is_some_and(|n| n == "mariadb") {
-            let cmdline = text(&std::fs::read(proc.join("cmdline")).unwrap());
-            let environ = std::fs::read(proc.join("environ")).unwrap();
-            assert!(!cmdline.contains("X-Amz"), "token in argv: {cmdline}");
-            assert!(
-                !cmdline.contains("Action=connect"),
-                "token in argv: {cmdline}"
-            );
-            assert!(
-                cmdline.contains("--ssl-verify-server-cert"),
-                "vouch's TLS flags: {cmdline}"
-            );
-            // Right at execve the environment may read empty for a moment.
-            if environ.is_empty() {
-                std::thread::sleep(Duration::from_millis(5));
-                continue;
-            }
-            let environ = text(&environ);
-            assert!(
-                environ
-                    .split('\0')
-                    .any(|v| v.starts_with("MYSQL_PWD=") && v.contains("X-Amz-Signature=")),
-                "the token is passed in MYSQL_PWD ({} bytes read)",
-                environ.len()
-            );
-            seen = true;
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let out = child.wait_with_output().unwrap();
-    assert!(seen, "never saw mariadb running under pid {pid}");
+    let cmd = vouch(&rig, &args, &rig.env("temporary"), true);
+    // mariadb's image under the PID we started (mysql is a link to it), the
+    // token in MYSQL_PWD and not in its argv.
+    let (argv, out) = watch_client(cmd, "mariadb", "MYSQL_PWD");
+    assert!(
+        argv.contains("--ssl-verify-server-cert"),
+        "vouch's TLS flags: {argv}"
+    );
     assert_success(&out);
     assert_eq!(text(&out.stdout), "0\n");
 }
@@ -1041,7 +829,7 @@ fn token_is_not_in_the_clients_argv_and_vouch_is_gone() {
 
 #[test]
 fn tunnel_with_iam_host() {
-    let rig = need_rig!();
+    let rig = need_rig!(rig());
     let iam = format!("{}:{}", rig.name(), rig.port());
     let q = login_query();
     let mut args = strings(&["exec", "--iam-host", &iam, "--ca-bundle", rig.ca(), "--"]);
@@ -1080,15 +868,13 @@ fn argv_line(plan: &str) -> &str {
 
 #[test]
 fn users_own_ssl_ca_is_kept_not_duplicated() {
-    let rig = need_rig!();
+    let rig = need_rig!(rig());
     let own = format!("--ssl-ca={}", rig.ca());
     let head = ["-h", rig.name(), "-P", rig.port(), "-u", "app"];
-    let mut args = strings(&["exec", "--explain", "--", "mariadb", &own]);
+    let mut args = strings(&["exec", "--", "mariadb", &own]);
     args.extend(strings(&head));
     args.push("appdb".into());
-    let out = vouch_ns(&rig, &args, "static", &[]);
-    assert_success(&out);
-    let plan = text(&out.stdout);
+    let plan = explain(&rig, args);
     let argv = argv_line(&plan);
     assert_eq!(argv.matches("--ssl-ca").count(), 1, "{argv}");
     assert!(argv.contains(&format!("\"{own}\"")), "{argv}");
@@ -1101,11 +887,9 @@ fn users_own_ssl_ca_is_kept_not_duplicated() {
     // In an option file: vouch adds no --ssl-ca at all.
     let cnf = write(&rig, "ca.cnf", &format!("[client]\nssl-ca={}\n", rig.ca()));
     let extra = format!("--defaults-extra-file={}", path_str(&cnf));
-    let mut args = strings(&["exec", "--explain", "--", "mariadb", &extra]);
+    let mut args = strings(&["exec", "--", "mariadb", &extra]);
     args.extend(strings(&head));
-    let out = vouch_ns(&rig, &args, "static", &[]);
-    assert_success(&out);
-    let plan = text(&out.stdout);
+    let plan = explain(&rig, args);
     let argv = argv_line(&plan);
     assert!(!argv.contains("--ssl-ca"), "{argv}");
     assert!(
@@ -1119,12 +903,12 @@ fn users_own_ssl_ca_is_kept_not_duplicated() {
     let q = login_query();
     let mut args = strings(&["exec", "--", "mariadb", &own]);
     args.extend(strings(&with_login_query(&head, &q)));
-    let out = vouch_ns(&rig, &args, "static", &[]);
+    let out = vouch_static(&rig, &args);
     assert_login(&out, "app");
 
     // --ca-bundle as well would be ignored by the client: refused.
     let mut args = strings(&["exec", "--ca-bundle", rig.ca(), "--", "mariadb", &own]);
     args.extend(strings(&head));
-    let out = vouch_ns(&rig, &args, "static", &[]);
+    let out = vouch_static(&rig, &args);
     assert_refused(&out, "--ca-bundle and the client's own ssl-ca");
 }

@@ -6,27 +6,13 @@
 //! (the rig's `rig.env`). Tests that make an RDS name resolve to the rig run
 //! vouch in a private mount namespace with its own /etc/hosts (root only).
 
-use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
-use std::time::{Duration, SystemTime};
 
-use vouch::token::{rds_token, SigningKeys, TokenRequest};
-
-use crate::support::missing;
-use crate::support::rig::{is_root, run, text, vouch, Rig};
+use crate::need_rig;
+use crate::support::rig::{run, text, vouch, watch_client, Rig};
 
 fn rig() -> Option<Rig> {
     Rig::load("VOUCH_RIG_ENV", "the PostgreSQL test rig")
-}
-
-macro_rules! need_rig {
-    () => {{
-        let Some(rig) = rig() else { return };
-        if !is_root() {
-            return missing("root (for a private /etc/hosts via unshare)");
-        }
-        rig
-    }};
 }
 
 fn assert_current_user(out: &Output, user: &str) {
@@ -47,7 +33,7 @@ fn assert_current_user(out: &Output, user: &str) {
 
 #[test]
 fn psql_logs_in_with_static_credentials_and_verify_full() {
-    let rig = need_rig!();
+    let rig = need_rig!(rig());
     let out = run(vouch(
         &rig,
         &rig.psql_app(&["-Atc", "select current_user"]),
@@ -59,7 +45,7 @@ fn psql_logs_in_with_static_credentials_and_verify_full() {
 
 #[test]
 fn psql_logs_in_with_temporary_credentials_long_token() {
-    let rig = need_rig!();
+    let rig = need_rig!(rig());
     let token_len = rig.get("RIG_TEMP_SESSION_TOKEN").len();
     assert!(
         token_len > 1000,
@@ -86,7 +72,7 @@ fn psql_logs_in_with_temporary_credentials_long_token() {
 
 #[test]
 fn odd_user_names() {
-    let rig = need_rig!();
+    let rig = need_rig!(rig());
     for user in ["app@corp", "a+b", "a b"] {
         let out = run(vouch(
             &rig,
@@ -114,7 +100,7 @@ fn odd_user_names() {
 fn tunnel_with_iam_host() {
     // The client connects to 127.0.0.1; the token is signed for the RDS name
     // at the rig's port, and the certificate is checked against the CA only.
-    let rig = need_rig!();
+    let rig = need_rig!(rig());
     let iam = format!("{}:{}", rig.name(), rig.port());
     let out = run(vouch(
         &rig,
@@ -144,7 +130,7 @@ fn tunnel_with_iam_host() {
 
 #[test]
 fn cname_alias_is_followed() {
-    let rig = need_rig!();
+    let rig = need_rig!(rig());
     let out = run(vouch(
         &rig,
         &[
@@ -177,7 +163,7 @@ fn cname_alias_is_followed() {
 
 #[test]
 fn pg_dump_through_a_service_file() {
-    let rig = need_rig!();
+    let rig = need_rig!(rig());
     let service = rig.home.path().join("services.conf");
     std::fs::write(
         &service,
@@ -220,7 +206,7 @@ fn pg_dump_through_a_service_file() {
 fn exit_status_is_the_clients() {
     // psql exits 3 when a script fails under ON_ERROR_STOP, 1 when a -c
     // command fails: vouch must hand back exactly that.
-    let rig = need_rig!();
+    let rig = need_rig!(rig());
     let script = rig.home.path().join("fail.sql");
     std::fs::write(&script, "select 1;\nselect 1/0;\nselect 2;\n").unwrap();
     let base = ["-v", "ON_ERROR_STOP=1"];
@@ -242,7 +228,7 @@ fn exit_status_is_the_clients() {
 
 #[test]
 fn sslmode_disable_is_refused_before_connecting() {
-    let rig = need_rig!();
+    let rig = need_rig!(rig());
     let conninfo = format!(
         "host={} port={} user=app dbname=app sslmode=disable",
         rig.name(),
@@ -277,64 +263,14 @@ fn psql_with_token(rig: &Rig, user: &str, token: &str) -> Output {
         .unwrap()
 }
 
-fn credential_rds(rig: &Rig, user: &str) -> String {
-    let out = run(vouch(
-        rig,
-        &[
-            "credential",
-            "rds",
-            "--hostname",
-            "127.0.0.1",
-            "--port",
-            rig.port(),
-            "--username",
-            user,
-            "--region",
-            "us-east-1",
-        ],
-        &rig.env("static"),
-        false,
-    ));
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    let s = text(&out.stdout);
-    assert!(
-        s.ends_with('\n') && !s.ends_with("\n\n"),
-        "exactly one newline"
-    );
-    s.trim_end().to_string()
-}
-
 #[test]
 fn server_refuses_tampered_expired_and_other_user_tokens() {
     let Some(rig) = rig() else { return };
-    let good = credential_rds(&rig, "app");
+    let good = rig.credential_rds("127.0.0.1", "app", "static");
     assert_current_user(&psql_with_token(&rig, "app", &good), "app");
 
-    let mut tampered = good.clone();
-    let last = tampered.pop().unwrap();
-    tampered.push(if last == '0' { '1' } else { '0' });
-    let other = credential_rds(&rig, "other");
-    let expired = rds_token(
-        SigningKeys {
-            access_key_id: rig.get("RIG_AKID"),
-            secret_access_key: rig.get("RIG_SECRET"),
-            session_token: None,
-        },
-        &TokenRequest {
-            host: "127.0.0.1",
-            port: rig.port().parse().unwrap(),
-            user: "app",
-            region: "us-east-1",
-        },
-        SystemTime::now() - Duration::from_secs(901),
-    )
-    .unwrap();
-    for (what, token) in [
-        ("tampered", &tampered),
-        ("other user's", &other),
-        ("expired", &expired),
-    ] {
-        let out = psql_with_token(&rig, "app", token);
+    for (what, token) in rig.refused_tokens(&good) {
+        let out = psql_with_token(&rig, "app", &token);
         assert!(!out.status.success(), "{what} token was accepted");
         let err = text(&out.stderr);
         assert!(
@@ -346,13 +282,8 @@ fn server_refuses_tampered_expired_and_other_user_tokens() {
 
 #[test]
 fn wrong_secret_is_refused_by_the_server() {
-    let rig = need_rig!();
-    let mut env = rig.env("static");
-    for (k, v) in env.iter_mut() {
-        if k == "AWS_SECRET_ACCESS_KEY" {
-            *v = "wrongwrongwrongwrongwrongwrongwrongwrong".into();
-        }
-    }
+    let rig = need_rig!(rig());
+    let env = rig.env_with_wrong_secret();
     let out = run(vouch(&rig, &rig.psql_app(&["-c", "select 1"]), &env, true));
     assert_eq!(
         out.status.code(),
@@ -368,54 +299,20 @@ fn wrong_secret_is_refused_by_the_server() {
 
 #[test]
 fn token_is_not_in_the_clients_argv_and_vouch_is_gone() {
-    let rig = need_rig!();
-    let mut cmd = vouch(
+    let rig = need_rig!(rig());
+    let cmd = vouch(
         &rig,
         &rig.psql_app(&["-Atc", "select pg_sleep(3)"]),
         &rig.env("temporary"),
         true,
     );
-    let mut child = cmd
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // unshare -> sh -> vouch -> psql, each by execve: one PID throughout.
-    // Seeing psql's image under the PID we started proves no vouch process
-    // remains.
-    let pid = child.id();
-    let proc = PathBuf::from(format!("/proc/{pid}"));
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    let mut seen = false;
-    while std::time::Instant::now() < deadline {
-        let exe = std::fs::read_link(proc.join("exe")).unwrap_or_default();
-        if exe.file_name().is_some_and(|n| n == "psql") {
-            let cmdline = std::fs::read(proc.join("cmdline")).unwrap();
-            let environ = std::fs::read(proc.join("environ")).unwrap();
-            let cmdline = text(&cmdline);
-            assert!(!cmdline.contains("X-Amz"), "token in argv: {cmdline}");
-            assert!(
-                !cmdline.contains("Action=connect"),
-                "token in argv: {cmdline}"
-            );
-            // Right at execve the new image's environment may read empty
-            // for a moment: look again until it shows.
-            if environ.is_empty() {
-                std::thread::sleep(Duration::from_millis(5));
-                continue;
-            }
-            let environ = text(&environ);
-            assert!(
-                environ.contains("PGPASSWORD=") && environ.contains("X-Amz-Signature="),
-                "the token is passed in the environment ({} bytes read)",
-                environ.len()
-            );
-            seen = true;
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let status = child.wait().unwrap();
-    assert!(seen, "never saw psql running under pid {pid}");
-    assert!(status.success());
+    // psql's image under the PID we started, the token in PGPASSWORD and
+    // not in its argv.
+    let (_argv, out) = watch_client(cmd, "psql", "PGPASSWORD");
+    assert!(
+        out.status.success(),
+        "psql failed ({}): {}",
+        out.status,
+        text(&out.stderr)
+    );
 }

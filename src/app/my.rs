@@ -26,7 +26,7 @@ use crate::mysql::tls::{my_tls, MyTls};
 use crate::mysql::{options, Flavour, MyClient};
 use crate::plan::{EnvSet, ExecPlan};
 use crate::probe::{self, Learned};
-use crate::target::{parse_iam_host, signing_target, SigningTarget};
+use crate::target::{parse_iam_host, signing_target, SigningTarget, Via};
 use crate::world::World;
 use crate::{ca, dns, exec};
 
@@ -67,10 +67,15 @@ pub(super) fn run_exec(
     world: &dyn World,
 ) -> Result<i32> {
     let (program, skip_env) = program_of(args, None)?;
+    let client_args = &undo_outer_file(client_args, world);
+    // argv as the client is to get it, from the (possibly restored) arguments.
+    let command: Vec<OsString> = std::iter::once(args.command[0].clone())
+        .chain(client_args.iter().map(OsString::from))
+        .collect();
     let (flavour, learned) = match client {
         MyClient::Mycli => (Flavour::Mycli, None),
         _ => {
-            let (f, how) = probe::client_flavour(&program, world)?;
+            let (f, how) = probe::client_flavour(&program, &skip_env.value, world)?;
             (f, Some(how))
         }
     };
@@ -102,7 +107,7 @@ pub(super) fn run_exec(
     report_signing(ui, &r.target, &r.user);
     let (creds, source) = get_credentials(ui, &args.aws, world)?;
     if args.explain {
-        let plan = exec_plan(&r, &args.command, String::new(), None);
+        let plan = exec_plan(&r, &command, String::new(), None);
         print_stdout(&explain(&r, &plan, &source, &creds))?;
         return Ok(0);
     }
@@ -118,8 +123,44 @@ pub(super) fn run_exec(
             Some(exec::sealed_file("vouch-my.cnf", text.as_bytes())?)
         }
     };
-    let plan = exec_plan(&r, &args.command, token, file.as_deref());
+    let plan = exec_plan(&r, &command, token, file.as_deref());
     Err(exec::exec(&plan))
+}
+
+/// The first line of the option file vouch writes for Oracle's clients.
+const MARKER: &str = "# written by vouch for one client run";
+
+/// A vouch run by a wrapper named like the client (`exec vouch exec --
+/// mysql "$@"`, run by an outer vouch in the same process) finds the outer
+/// vouch's sealed option file as the client's first argument: put back
+/// what it stood for (the user's `--defaults-extra-file`, `--defaults-file`
+/// or `--no-defaults`), so this vouch resolves and signs afresh.
+fn undo_outer_file(args: &[String], world: &dyn World) -> Vec<String> {
+    let nested = std::env::var(exec::SKIP_VAR)
+        .is_ok_and(|v| v.split(':').nth(1) == Some(&std::process::id().to_string()));
+    let Some((kind, path)) = args.first().and_then(|a| a.split_once('=')) else {
+        return args.to_vec();
+    };
+    let ours = nested
+        && matches!(kind, "--defaults-extra-file" | "--defaults-file")
+        && path.starts_with("/proc/self/fd/");
+    let Some(text) = ours
+        .then(|| world.read_to_string(Path::new(path)).ok())
+        .flatten()
+        .filter(|t| t.starts_with(MARKER))
+    else {
+        return args.to_vec();
+    };
+    let include = text.lines().find_map(|l| l.strip_prefix("!include "));
+    let restored = match (kind, include) {
+        (kind, Some(p)) => Some(format!("{kind}={p}")),
+        ("--defaults-file", None) => Some("--no-defaults".to_string()),
+        _ => None,
+    };
+    restored
+        .into_iter()
+        .chain(args[1..].iter().cloned())
+        .collect()
 }
 
 fn cwd() -> PathBuf {
@@ -190,6 +231,11 @@ fn resolve_exec(
         warnings.extend(bundle_warning(&region.region));
     }
     warnings.extend(iam_host_warning(&target, &region));
+    if target.via == Via::Direct && host.ends_with('.') {
+        warnings.push(format!(
+            "the host {host:?} ends with a dot: the token is signed without it, but the client checks the certificate against the name as written and may refuse it; leave the dot off"
+        ));
+    }
     let delivery = match flavour {
         Flavour::Oracle { .. } => Delivery::OptionFile,
         Flavour::MariaDb | Flavour::Mycli => Delivery::Env,
@@ -247,7 +293,7 @@ fn oracle_defaults(
     cwd: &Path,
     home: Option<&Path>,
 ) -> Result<String> {
-    let mut text = String::from("# written by vouch for one client run\n");
+    let mut text = format!("{MARKER}\n");
     let l = &params.leading;
     if !l.no_defaults {
         if let Some(f) = l.defaults_file.as_ref().or(l.extra_file.as_ref()) {

@@ -92,6 +92,17 @@ pub struct Input<'a> {
     pub origin: Origin,
 }
 
+/// Options the clients take only as their first arguments, never later.
+const LEADING_ONLY: [&str; 7] = [
+    "no-defaults",
+    "defaults-file",
+    "defaults-extra-file",
+    "defaults-group-suffix",
+    "print-defaults",
+    "login-path",
+    "no-login-paths",
+];
+
 const PREFIXES: [&str; 5] = ["skip", "disable", "enable", "maximum", "loose"];
 
 fn same_name(a: &str, b: &str) -> bool {
@@ -215,6 +226,11 @@ fn lookup(client: &str, table: Table, full: &str, has_value: bool) -> Result<Opt
                 name = rest;
             }
             _ if loose => return Ok(None),
+            _ if LEADING_ONLY.iter().any(|l| same_name(l, name)) => {
+                return Err(Error::config(format!(
+                    "{client}: --{full} works only among the client's first arguments (before all other options); move it to the front"
+                )))
+            }
             _ => {
                 let what = if has_value { "variable" } else { "option" };
                 return Err(Error::config(format!(
@@ -479,6 +495,7 @@ mod tests {
             (&["-h"], "needs a value"),
             (&["--help=1"], "takes no value"),
             (&["--maximum-port=3"], "maximum-"),
+            (&["-hx", "--no-defaults"], "move it to the front"),
         ] {
             let e = p(args).unwrap_err();
             assert!(e.message.contains(needle), "{args:?}: {}", e.message);

@@ -131,7 +131,7 @@ pub fn my_tls(
             let verify = match &given.verify_server_cert {
                 Some(v) if !v.on => {
                     warnings.push(format!(
-                        "{} (from {}) stops the client from checking the server's certificate; remove it",
+                        "{} (from {}) stops the client from checking that the server's certificate names the host it connects to; remove it",
                         v.spelled,
                         origin_words(&v.origin)
                     ));

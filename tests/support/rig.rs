@@ -5,6 +5,9 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant, SystemTime};
+
+use vouch::token::{rds_token, SigningKeys, TokenRequest};
 
 use super::{missing, vouch_bin};
 
@@ -88,6 +91,76 @@ impl Rig {
         }
         env
     }
+    /// [`Rig::env`] with static credentials whose secret key is wrong: the
+    /// token vouch signs with it is one the server must refuse.
+    pub fn env_with_wrong_secret(&self) -> Vec<(String, String)> {
+        let mut env = self.env("static");
+        for (k, v) in env.iter_mut() {
+            if k == "AWS_SECRET_ACCESS_KEY" {
+                *v = "wrongwrongwrongwrongwrongwrongwrongwrong".into();
+            }
+        }
+        env
+    }
+    /// `vouch credential rds` for `host` at the rig's port, as `user`, with
+    /// the given credentials kind: the token, printed with exactly one
+    /// newline.
+    pub fn credential_rds(&self, host: &str, user: &str, creds: &str) -> String {
+        let out = run(vouch(
+            self,
+            &[
+                "credential",
+                "rds",
+                "--hostname",
+                host,
+                "--port",
+                self.port(),
+                "--username",
+                user,
+                "--region",
+                "us-east-1",
+            ],
+            &self.env(creds),
+            false,
+        ));
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let s = text(&out.stdout);
+        assert!(
+            s.ends_with('\n') && !s.ends_with("\n\n"),
+            "exactly one newline"
+        );
+        s.trim_end().to_string()
+    }
+    /// Tokens for 127.0.0.1 at the rig's port that the server must refuse,
+    /// by what is wrong with them: `good` (a token for "app") with its last
+    /// character changed, one for the user "other", and one for "app"
+    /// signed 901 seconds ago (expired).
+    pub fn refused_tokens(&self, good: &str) -> [(&'static str, String); 3] {
+        let mut tampered = good.to_string();
+        let last = tampered.pop().unwrap();
+        tampered.push(if last == '0' { '1' } else { '0' });
+        let other = self.credential_rds("127.0.0.1", "other", "static");
+        let expired = rds_token(
+            SigningKeys {
+                access_key_id: self.get("RIG_AKID"),
+                secret_access_key: self.get("RIG_SECRET"),
+                session_token: None,
+            },
+            &TokenRequest {
+                host: "127.0.0.1",
+                port: self.port().parse().unwrap(),
+                user: "app",
+                region: "us-east-1",
+            },
+            SystemTime::now() - Duration::from_secs(901),
+        )
+        .unwrap();
+        [
+            ("tampered", tampered),
+            ("other user's", other),
+            ("expired", expired),
+        ]
+    }
 }
 
 impl Rig {
@@ -116,6 +189,30 @@ impl Rig {
 
 pub fn is_root() -> bool {
     nix::unistd::geteuid().is_root()
+}
+
+/// True as root, which the private /etc/hosts (unshare) needs; otherwise
+/// false after [`missing`].
+pub fn root_for_namespace() -> bool {
+    if is_root() {
+        return true;
+    }
+    missing("root (for a private /etc/hosts via unshare)");
+    false
+}
+
+/// `need_rig!(LOAD)`: the rig that `LOAD` (an `Option<Rig>`, see
+/// [`Rig::load`]) gives, when vouch may also run in the private mount
+/// namespace (root, [`root_for_namespace`]); otherwise the test returns
+/// there.
+#[macro_export]
+macro_rules! need_rig {
+    ($load:expr) => {{
+        let Some(rig) = $load.filter(|_| $crate::support::rig::root_for_namespace()) else {
+            return;
+        };
+        rig
+    }};
 }
 
 /// `vouch ARGS` with `env`, optionally in a mount namespace whose /etc/hosts
@@ -153,4 +250,57 @@ pub fn run(mut cmd: Command) -> Output {
 
 pub fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
+}
+
+/// Start `cmd` (vouch exec'ing a client that runs for a few seconds) and
+/// watch `/proc/PID` while it runs. unshare -> sh -> vouch -> client, each
+/// by execve: one PID throughout, so seeing the image `client_exe` under the
+/// PID started proves no vouch process remains. While it is there: the
+/// client's argv must not hold the token, and its environment must hand it
+/// over in `password_var`. Returns the argv seen (NUL-separated) and the
+/// client's output (stdout and stderr captured).
+pub fn watch_client(mut cmd: Command, client_exe: &str, password_var: &str) -> (String, Output) {
+    let child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start vouch");
+    let pid = child.id();
+    let proc = PathBuf::from(format!("/proc/{pid}"));
+    let password = format!("{password_var}=");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut seen = None;
+    while Instant::now() < deadline {
+        let exe = std::fs::read_link(proc.join("exe")).unwrap_or_default();
+        if exe.file_name().is_some_and(|n| n == client_exe) {
+            let cmdline = text(&std::fs::read(proc.join("cmdline")).unwrap());
+            let environ = std::fs::read(proc.join("environ")).unwrap();
+            assert!(!cmdline.contains("X-Amz"), "token in argv: {cmdline}");
+            assert!(
+                !cmdline.contains("Action=connect"),
+                "token in argv: {cmdline}"
+            );
+            // Right at execve the new image's environment may read empty
+            // for a moment: look again until it shows.
+            if environ.is_empty() {
+                std::thread::sleep(Duration::from_millis(5));
+                continue;
+            }
+            let environ = text(&environ);
+            assert!(
+                environ
+                    .split('\0')
+                    .any(|v| v.starts_with(&password) && v.contains("X-Amz-Signature=")),
+                "the token is passed in {password_var} ({} bytes read)",
+                environ.len()
+            );
+            seen = Some(cmdline);
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().unwrap();
+    let argv = seen.unwrap_or_else(|| panic!("never saw {client_exe} running under pid {pid}"));
+    (argv, out)
 }

@@ -76,9 +76,13 @@ impl Env {
     }
     /// Put a `psql` wrapper script (`body` after the shebang) first on PATH.
     pub fn with_psql_wrapper(self, body: &str) -> (Self, PathBuf) {
+        self.with_wrapper("psql", body)
+    }
+    /// Put a wrapper script `name` (`body` after the shebang) first on PATH.
+    pub fn with_wrapper(self, name: &str, body: &str) -> (Self, PathBuf) {
         let wrap = self.path().join("wrap");
-        std::fs::create_dir(&wrap).unwrap();
-        let wrapper = wrap.join("psql");
+        std::fs::create_dir_all(&wrap).unwrap();
+        let wrapper = wrap.join(name);
         std::fs::write(&wrapper, format!("#!/bin/sh\n{body}")).unwrap();
         std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
         let path = format!(
