@@ -519,3 +519,113 @@ fn a_mysql_wrapper_that_forks_vouch_is_stopped() {
     assert!(started.elapsed() < std::time::Duration::from_secs(30));
     assert!(env.record().is_none(), "the client never ran");
 }
+
+#[test]
+fn spellings_the_client_reads_differently_are_caught() {
+    // Each would send the token elsewhere or without TLS if vouch read it
+    // differently from my_getopt; each is refused before the client runs.
+    for (args, env_var, needle) in [
+        // KEY.option names are the option to the client.
+        (&["--loose-x.host=127.0.0.1"][..], None, "KEY.option"),
+        (&["--x.ssl=0"], None, "KEY.option"),
+        // Names are case-insensitive: this is the host, not an unknown option.
+        (
+            &["--loose-HOST=127.0.0.1"],
+            None,
+            "127.0.0.1 is not an RDS endpoint",
+        ),
+        // Only "=0" turns skip-/disable- around: these turn TLS off.
+        (&["--skip-ssl=off"], None, "turns TLS off"),
+        (&["--disable-ssl=false"], None, "turns TLS off"),
+        (&["--SKIP-SSL"], None, "turns TLS off"),
+        // An empty host is localhost to the client, whatever MYSQL_HOST says.
+        (&["-h", ""], Some(("MYSQL_HOST", RDS)), "localhost"),
+    ] {
+        let mut env = Env::new().with_my_client("mariadb", MARIADB);
+        if let Some((k, v)) = env_var {
+            env = env.set(k, v);
+        }
+        let mut argv = vec!["exec", "--", "mariadb", "-h", RDS, "-u", "app"];
+        argv.extend(args);
+        let out = env.vouch(&argv);
+        assert_eq!(out.status.code(), Some(6), "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains(needle), "{args:?}: {}", stderr(&out));
+        assert!(env.record().is_none(), "{args:?}: the client ran");
+    }
+}
+
+#[test]
+fn port_zero_means_mysql_tcp_port() {
+    let env = Env::new()
+        .with_my_client("mariadb", MARIADB)
+        .set("MYSQL_TCP_PORT", "3310");
+    let out = env.vouch(&["exec", "--", "mariadb", "-h", RDS, "-P", "0", "-u", "app"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let pwd = env_value(&env.record().unwrap(), "MYSQL_PWD").unwrap();
+    assert!(
+        pwd.starts_with(&format!("{RDS}:3310/?Action=connect&")),
+        "{pwd}"
+    );
+}
+
+#[test]
+fn dns_srv_names_and_unreadable_mariadb_variables_are_refused() {
+    let env = oracle(ORACLE_84);
+    let out = env.vouch(&[
+        "exec",
+        "--",
+        "mysql",
+        "-h",
+        RDS,
+        "-u",
+        "app",
+        "--dns-srv-name=_mysql._tcp.example.com",
+    ]);
+    assert_eq!(out.status.code(), Some(6), "{}", stderr(&out));
+    assert!(stderr(&out).contains("SRV"), "{}", stderr(&out));
+    assert!(env.record().is_none());
+
+    use std::os::unix::ffi::OsStrExt;
+    let env = Env::new().with_my_client("mariadb", MARIADB);
+    let out = std::process::Command::new(crate::support::vouch_bin())
+        .args(["exec", "--", "mariadb", "-h", RDS, "-u", "app"])
+        .env_clear()
+        .envs(env.vars.iter().cloned())
+        .env(
+            "MARIADB_HOME",
+            std::ffi::OsStr::from_bytes(b"/tmp/not-utf8-\xff"),
+        )
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(6), "{}", stderr(&out));
+    assert!(stderr(&out).contains("MARIADB_HOME"), "{}", stderr(&out));
+    assert!(env.record().is_none());
+}
+
+#[test]
+fn the_sealed_file_includes_the_very_file_vouch_read() {
+    // With HOME unset, `~/x.cnf` is a relative path to the client (mysys
+    // leaves it as written): vouch reads and includes that same file.
+    let env = oracle(ORACLE_84).unset("HOME");
+    let wd = env.path().join("wd");
+    std::fs::create_dir_all(wd.join("~")).unwrap();
+    std::fs::write(
+        wd.join("~/x.cnf"),
+        format!("[client]\nhost={RDS}\nuser=app\n"),
+    )
+    .unwrap();
+    let out = std::process::Command::new(crate::support::vouch_bin())
+        .args(["exec", "--", "mysql", "--defaults-file=~/x.cnf"])
+        .env_clear()
+        .envs(env.vars.iter().cloned())
+        .env("XDG_CACHE_HOME", env.path().join("cache"))
+        .current_dir(&wd)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let file = env.optfile().unwrap();
+    assert!(
+        file.contains(&format!("!include {}/~/x.cnf\n", wd.display())),
+        "{file}"
+    );
+}

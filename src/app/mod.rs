@@ -175,6 +175,7 @@ fn check_env_utf8() -> Result<()> {
         let k = k.to_string_lossy();
         let read = k.starts_with("PG")
             || k.starts_with("MYSQL")
+            || k.starts_with("MARIADB")
             || k.starts_with("LIBMYSQL")
             || k.starts_with("AWS_")
             || k.starts_with("XDG_")

@@ -23,7 +23,7 @@ use crate::endpoint::RegionChoice;
 use crate::error::{Error, Result};
 use crate::mysql::params::{self, MyParams, Setting};
 use crate::mysql::tls::{my_tls, MyTls};
-use crate::mysql::{options, Flavour, MyClient};
+use crate::mysql::{optfile, options, Flavour, MyClient};
 use crate::plan::{EnvSet, ExecPlan};
 use crate::probe::{self, Learned};
 use crate::target::{parse_iam_host, signing_target, SigningTarget, Via};
@@ -118,8 +118,7 @@ pub(super) fn run_exec(
     let file = match r.delivery {
         Delivery::Env => None,
         Delivery::OptionFile => {
-            let home = world.home();
-            let text = oracle_defaults(&r.params, &token, &cwd(), home.as_deref())?;
+            let text = oracle_defaults(&r.params, &token, &cwd(), world)?;
             Some(exec::sealed_file("vouch-my.cnf", text.as_bytes())?)
         }
     };
@@ -243,7 +242,7 @@ fn resolve_exec(
     if delivery == Delivery::OptionFile {
         // Fail on a file name the sealed file cannot carry before any
         // credentials are fetched.
-        oracle_defaults(&params, "", &cwd(), world.home().as_deref())?;
+        oracle_defaults(&params, "", &cwd(), world)?;
     }
     Ok(Resolved {
         base: base.to_string(),
@@ -263,20 +262,18 @@ fn resolve_exec(
     })
 }
 
-/// The `!include` line for the user's option file, by the absolute path the
-/// client would open (relative to the working directory, `~/` in the home).
-/// The line runs to its end, so a path that would change the file's
-/// meaning (a line break, `#`, quotes) is refused.
-fn include_line(path: &Path, cwd: &Path, home: Option<&Path>) -> Result<String> {
-    let text = path.to_string_lossy();
-    let full = match (text.strip_prefix("~/"), home) {
-        (Some(rest), Some(home)) => home.join(rest),
-        _ => cwd.join(path),
-    };
+/// The `!include` line for the user's option file `path` (as
+/// [`optfile::user_file`] resolved it), made absolute against the working
+/// directory as the client would open it. The line runs to its end, so a
+/// path that would change the file's meaning (a line break, `#`, quotes) is
+/// refused.
+fn include_line(path: &Path, cwd: &Path) -> Result<String> {
+    let full = cwd.join(path);
     let shown = full.to_string_lossy();
     if shown.contains(['\n', '\r', '#', '"', '\'', '\\']) || shown.trim() != shown {
         return Err(Error::config(format!(
-            "the option file name {text:?} cannot be passed on to the client in vouch's option file (it has a line break, '#', a quote, a backslash or outer spaces); rename it"
+            "the option file name {:?} cannot be passed on to the client in vouch's option file (it has a line break, '#', a quote, a backslash or outer spaces); rename it",
+            path.to_string_lossy()
         )));
     }
     Ok(format!("!include {shown}\n"))
@@ -291,13 +288,12 @@ fn oracle_defaults(
     params: &MyParams,
     token: &str,
     cwd: &Path,
-    home: Option<&Path>,
+    world: &dyn World,
 ) -> Result<String> {
     let mut text = format!("{MARKER}\n");
-    let l = &params.leading;
-    if !l.no_defaults {
-        if let Some(f) = l.defaults_file.as_ref().or(l.extra_file.as_ref()) {
-            text.push_str(&include_line(f, cwd, home)?);
+    if !params.leading.no_defaults {
+        if let Some(f) = optfile::user_file(&params.leading, world) {
+            text.push_str(&include_line(&f, cwd)?);
         }
     }
     text.push_str("[client]\n");

@@ -105,11 +105,13 @@ const LEADING_ONLY: [&str; 7] = [
 
 const PREFIXES: [&str; 5] = ["skip", "disable", "enable", "maximum", "loose"];
 
+/// Option names compare as my_getopt compares them: ASCII case ignored,
+/// `-` and `_` alike.
 fn same_name(a: &str, b: &str) -> bool {
     a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .all(|(x, y)| x == y || (x == b'-' || x == b'_') && (y == b'-' || y == b'_'))
+        && a.bytes().zip(b.bytes()).all(|(x, y)| {
+            x.eq_ignore_ascii_case(&y) || (x == b'-' || x == b'_') && (y == b'-' || y == b'_')
+        })
 }
 
 fn is_prefix_of(short: &str, long: &str) -> bool {
@@ -169,6 +171,13 @@ fn find_exact(table: Table, name: &str) -> Option<&'static OptDef> {
 /// Look a long name up as my_getopt does (exact name, then after the
 /// special prefixes). `Ok(None)`: unknown but `loose-`, to be ignored.
 fn lookup(client: &str, table: Table, full: &str, has_value: bool) -> Result<Option<Lookup>> {
+    if full.contains('.') {
+        // my_getopt reads `--KEY.option` as `option` of a named set: the
+        // clients take it, vouch does not.
+        return Err(Error::config(format!(
+            "{client}: --{full}: vouch does not read KEY.option names; write the option without the part before the dot"
+        )));
+    }
     let mut name = full;
     let mut negation = None;
     let mut loose = false;
@@ -207,7 +216,8 @@ fn lookup(client: &str, table: Table, full: &str, has_value: bool) -> Result<Opt
             }
         }
         let stripped = PREFIXES.iter().find_map(|p| {
-            let rest = name.strip_prefix(p)?;
+            let head = name.get(..p.len())?;
+            let rest = head.eq_ignore_ascii_case(p).then(|| &name[p.len()..])?;
             let rest = rest.strip_prefix('-').or_else(|| rest.strip_prefix('_'))?;
             Some((*p, rest))
         });
@@ -274,15 +284,18 @@ fn long_option(
         Arg::Bool => {
             let set = match attached {
                 None => true,
+                Some(_) if negation.is_some() => true,
                 Some(v) => parse_bool(v).ok_or_else(|| {
                     Error::config(format!(
                         "{client}: {spelled}={v:?} is not a boolean (use 1, 0, ON, OFF, TRUE or FALSE)"
                     ))
                 })?,
             };
-            // --skip-x=0 is x on again, as in my_getopt.
             match negation {
-                Some(n) => Value::Flag(if attached.is_some() && !set { !n } else { n }),
+                // As my_getopt: after skip-/disable-/enable-, only a value
+                // of exactly "0" turns the meaning around; any other value
+                // (even "off") leaves it.
+                Some(n) => Value::Flag(if attached == Some("0") { !n } else { n }),
                 None => Value::Flag(set),
             }
         }
@@ -471,6 +484,20 @@ mod tests {
         assert_eq!(flag(&p(&["--skip-ssl"]).unwrap(), "ssl"), Some(false));
         assert_eq!(flag(&p(&["--disable_ssl"]).unwrap(), "ssl"), Some(false));
         assert_eq!(flag(&p(&["--skip-ssl=0"]).unwrap(), "ssl"), Some(true));
+        // Only "0" turns a prefix around: "off" and "false" do not.
+        assert_eq!(flag(&p(&["--skip-ssl=off"]).unwrap(), "ssl"), Some(false));
+        assert_eq!(
+            flag(&p(&["--disable-ssl=false"]).unwrap(), "ssl"),
+            Some(false)
+        );
+        assert_eq!(flag(&p(&["--enable-ssl=off"]).unwrap(), "ssl"), Some(true));
+        assert_eq!(flag(&p(&["--enable-ssl=0"]).unwrap(), "ssl"), Some(false));
+        // Case does not matter to my_getopt.
+        assert_eq!(flag(&p(&["--SKIP-SSL"]).unwrap(), "ssl"), Some(false));
+        assert_eq!(
+            text(&p(&["--loose-HOST=h"]).unwrap(), "host").as_deref(),
+            Some("h")
+        );
         assert_eq!(flag(&p(&["--ssl=OFF"]).unwrap(), "ssl"), Some(false));
         assert_eq!(flag(&p(&["--enable-ssl"]).unwrap(), "ssl"), Some(true));
         assert_eq!(flag(&p(&["--loose-skip-ssl"]).unwrap(), "ssl"), Some(false));
@@ -496,6 +523,8 @@ mod tests {
             (&["--help=1"], "takes no value"),
             (&["--maximum-port=3"], "maximum-"),
             (&["-hx", "--no-defaults"], "move it to the front"),
+            (&["--loose-x.host=h"], "KEY.option"),
+            (&["--x.ssl=0"], "KEY.option"),
         ] {
             let e = p(args).unwrap_err();
             assert!(e.message.contains(needle), "{args:?}: {}", e.message);

@@ -239,6 +239,18 @@ pub fn load_with(
     Ok(loader.out)
 }
 
+/// The file the user named with a leading `--defaults-file` (else
+/// `--defaults-extra-file`), as the client will open it: `~/` expanded
+/// from `$HOME` (left as written when `HOME` is unset, as in mysys),
+/// relative to the working directory otherwise.
+pub fn user_file(leading: &Leading, world: &dyn World) -> Option<PathBuf> {
+    let f = leading
+        .defaults_file
+        .as_ref()
+        .or(leading.extra_file.as_ref())?;
+    Some(unpack_home(f, world.var("HOME").as_deref()))
+}
+
 /// The group suffix in force: the argument, else the environment.
 fn group_suffix(flavour: Flavour, leading: &Leading, world: &dyn World) -> Option<String> {
     if let Some(s) = &leading.group_suffix {

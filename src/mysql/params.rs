@@ -284,8 +284,15 @@ pub fn resolve(
     }
 
     let mut warnings = loaded.warnings.clone();
+    // An empty host given is the clients' "localhost", not a reason to
+    // look at MYSQL_HOST.
     let host = setting(&parsed, "host")
-        .filter(|h| !h.value.is_empty())
+        .map(|mut h| {
+            if h.value.is_empty() {
+                h.value = "localhost".into();
+            }
+            h
+        })
         .or_else(|| {
             world
                 .var("MYSQL_HOST")
@@ -323,6 +330,12 @@ pub fn resolve(
     });
 
     check_transport(name, flavour, &parsed, host.as_ref())?;
+    if let Some(srv) = parsed.last("dns-srv-name") {
+        return Err(Error::config(format!(
+            "{name}: {} makes the client look up the server in DNS SRV records when it connects, so vouch cannot know which host to sign for; give the RDS endpoint with -h HOST instead",
+            srv.spelled
+        )));
+    }
 
     let tls = tls_given(&parsed);
     warnings.dedup();
@@ -341,7 +354,12 @@ pub fn resolve(
 }
 
 fn port_setting(parsed: &Parsed, world: &dyn World) -> Result<Setting> {
-    let s = match setting(parsed, "port") {
+    // A port of 0 is "not given" to the clients: MYSQL_TCP_PORT then applies.
+    let given = setting(parsed, "port").filter(|p| {
+        let digits = p.value.trim().trim_start_matches('+');
+        !(digits.parse::<u64>() == Ok(0))
+    });
+    let s = match given {
         Some(s) => s,
         None => match world.var("MYSQL_TCP_PORT").filter(|p| !p.is_empty()) {
             Some(value) => Setting {
