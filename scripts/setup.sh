@@ -165,6 +165,26 @@ if ((${#pip_missing[@]})); then
 else
   step "pip: ${PIP_PACKAGES[*]} present ($(command -v python3))"
 fi
+# mycli in a venv of its own (its pins must not fight awscli's and moto's):
+# /opt/vouch-mycli/bin/mycli, which the end-to-end tests run.
+MYCLI_VENV=/opt/vouch-mycli
+if ! "$MYCLI_VENV/bin/mycli" --version >/dev/null 2>&1; then
+  rm -rf "$MYCLI_VENV"
+  if ! python3 -m venv "$MYCLI_VENV" >/dev/null 2>&1; then
+    # Debian's python3 needs python3-venv for that.
+    export DEBIAN_FRONTEND=noninteractive
+    run apt-get install -y -q --no-install-recommends python3-venv \
+      || { run apt-get update -q && run apt-get install -y -q --no-install-recommends python3-venv; } \
+      || die "apt-get install python3-venv"
+    rm -rf "$MYCLI_VENV"
+    run python3 -m venv "$MYCLI_VENV" || die "python3 -m venv $MYCLI_VENV"
+  fi
+  run "$MYCLI_VENV/bin/python" -m pip install -q --disable-pip-version-check mycli \
+    || die "pip install mycli (into $MYCLI_VENV)"
+  step "pip: installed $("$MYCLI_VENV/bin/mycli" --version) in $MYCLI_VENV"
+else
+  step "mycli present: $("$MYCLI_VENV/bin/mycli" --version) in $MYCLI_VENV"
+fi
 if ! command -v moto_server >/dev/null 2>&1; then
   step "note: moto_server is not on PATH (use: python3 -m moto.server)"
 fi

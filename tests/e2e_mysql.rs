@@ -912,3 +912,68 @@ fn users_own_ssl_ca_is_kept_not_duplicated() {
     let out = vouch_static(&rig, &args);
     assert_refused(&out, "--ca-bundle and the client's own ssl-ca");
 }
+
+// ------------------------------------------------------------------ mycli
+
+/// Where scripts/setup.sh installs mycli (a venv of its own).
+const MYCLI_BIN: &str = "/opt/vouch-mycli/bin";
+
+/// The rig's environment with mycli's venv first on PATH, or `None` (after
+/// `missing`) when mycli is not installed.
+fn mycli_env(rig: &Rig) -> Option<Vec<(String, String)>> {
+    if !Path::new(MYCLI_BIN).join("mycli").exists() {
+        crate::support::missing(
+            "mycli (/opt/vouch-mycli/bin/mycli, installed by scripts/setup.sh)",
+        );
+        return None;
+    }
+    let mut env = rig.env("temporary");
+    for (k, v) in env.iter_mut() {
+        if k == "PATH" {
+            *v = format!("{MYCLI_BIN}:{v}");
+        }
+    }
+    Some(env)
+}
+
+#[test]
+fn mycli_logs_in_over_verified_tls() {
+    let rig = need_rig!(rig());
+    let Some(env) = mycli_env(&rig) else { return };
+    let q = format!("select current_user(), ({SSL_VERSION}) as tls");
+    let args = exec_rds(&rig, "mycli", &["-u", "app", "appdb", "--csv", "-e", &q]);
+    let out = run(vouch(&rig, &args, &env, true));
+    assert_success(&out);
+    let stdout = text(&out.stdout);
+    let row = stdout.lines().last().unwrap_or_default();
+    assert!(row.starts_with("\"app@%\",\"TLSv1."), "{}", describe(&out));
+
+    // The certificate's name is checked: a name it does not hold fails.
+    let iam = format!("{}:{}", rig.name(), rig.port());
+    let args = strings(&[
+        "exec",
+        "--iam-host",
+        &iam,
+        "--ca-bundle",
+        rig.ca(),
+        "--",
+        "mycli",
+        "--ssl-verify-server-cert",
+        "-h",
+        "db.example.test",
+        "-P",
+        rig.port(),
+        "-u",
+        "app",
+        "-e",
+        "select 1",
+    ]);
+    let out = run(vouch(&rig, &args, &env, true));
+    assert!(!out.status.success(), "{}", describe(&out));
+    assert!(
+        text(&out.stderr).contains("Hostname mismatch")
+            || text(&out.stdout).contains("Hostname mismatch"),
+        "{}",
+        describe(&out)
+    );
+}
