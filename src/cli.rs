@@ -20,7 +20,7 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run a database client with a fresh IAM token: vouch exec -- psql -h HOST -U USER -d DB
+    /// Run a database client with a fresh IAM token: vouch exec -- psql -h HOST -U USER -d DB (or: -- mysql -h HOST -u USER DB)
     Exec(ExecArgs),
     /// Print a credential for another program to use.
     #[command(subcommand)]
