@@ -334,6 +334,11 @@ fn mycli_gets_tls_on_and_the_token_in_mysql_pwd() {
         &["-d", "prod"],
         &["mysql://app@h/db"],
         &["--password-file", "/etc/passwd"],
+        &["--use-keyring=true"],
+        &["--use-keyring", "reset"],
+        &["-h", ""],
+        &["-u", ""],
+        &["-P", "0"],
     ] {
         let env = Env::new().with_my_client("mycli", "mycli, version 2.30.1");
         let mut argv = vec!["exec", "--", "mycli", "-h", RDS, "-u", "app"];
@@ -628,4 +633,18 @@ fn the_sealed_file_includes_the_very_file_vouch_read() {
         file.contains(&format!("!include {}/~/x.cnf\n", wd.display())),
         "{file}"
     );
+}
+
+#[test]
+fn mycli_dsn_aliases_are_refused_however_named() {
+    for args in [&["-D", "prod"][..], &["prod"], &["-P", "0", "prod"]] {
+        let env = Env::new()
+            .with_my_client("mycli", "mycli, version 2.30.1")
+            .set("MYSQL_HOST", RDS);
+        let mut argv = vec!["exec", "--", "mycli"];
+        argv.extend(args);
+        let out = env.vouch(&argv);
+        assert_eq!(out.status.code(), Some(6), "{args:?}: {}", stderr(&out));
+        assert!(env.record().is_none());
+    }
 }

@@ -178,13 +178,41 @@ pub fn settings(parsed: &Parsed, world: &dyn World) -> Result<Found> {
             )));
         }
     }
+    // click: the last value of an option wins; mycli tests values for
+    // truth, so an empty host or user and port 0 count as not given, and
+    // then fall to places vouch cannot see (DSN aliases, sockets): refused.
+    for g in &parsed.options {
+        let empty = match g.long {
+            "host" | "user" | "database" => text(g).is_empty(),
+            "port" => text(g).trim().trim_start_matches(['+', '0']).is_empty(),
+            _ => false,
+        };
+        if empty {
+            return Err(refuse(&format!(
+                "{} is given an empty value (or port 0); mycli would then fall back to its own defaults, sockets or DSN aliases: give a real value or leave the option out",
+                g.spelled
+            )));
+        }
+        if g.long == "use-keyring" && !text(g).eq_ignore_ascii_case("false") {
+            return Err(refuse(&format!(
+                "{}={} would let mycli save the token in the system keyring; remove it (vouch passes --use-keyring=false)",
+                g.spelled,
+                text(g)
+            )));
+        }
+    }
     let given = |long: &str| {
         parsed
             .options
             .iter()
             .any(|g| g.origin == Origin::Args && canonical(g.long) == long)
     };
-    if let Some(p) = parsed.positional.first() {
+    let named_db = parsed
+        .positional
+        .first()
+        .cloned()
+        .or_else(|| parsed.last("database").map(|g| text(g).to_string()));
+    if let Some(p) = named_db {
         if p.contains("://") {
             return Err(refuse("the DATABASE argument is a DSN URL; give -h HOST -P PORT -u USER and the database name"));
         }
