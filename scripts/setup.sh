@@ -185,6 +185,34 @@ if ! "$MYCLI_VENV/bin/mycli" --version >/dev/null 2>&1; then
 else
   step "mycli present: $("$MYCLI_VENV/bin/mycli" --version) in $MYCLI_VENV"
 fi
+# The Roles Anywhere rig (rig/rolesanywhere_endpoint.py) runs with Debian's
+# /usr/bin/python3 and needs Debian's python3-cryptography; its self-test's
+# independent client, PyPI iam-rolesanywhere-session (boto3 and a newer
+# cryptography), gets a venv of its own: /opt/vouch-ra-client.
+if ! /usr/bin/python3 -c 'import cryptography.x509' >/dev/null 2>&1; then
+  export DEBIAN_FRONTEND=noninteractive
+  run apt-get install -y -q --no-install-recommends python3-cryptography \
+    || { run apt-get update -q && run apt-get install -y -q --no-install-recommends python3-cryptography; } \
+    || die "apt-get install python3-cryptography"
+  step "apt: installed python3-cryptography (for /usr/bin/python3)"
+fi
+RA_CLIENT_VENV=/opt/vouch-ra-client
+if ! "$RA_CLIENT_VENV/bin/python" -c 'import iam_rolesanywhere_session' >/dev/null 2>&1; then
+  rm -rf "$RA_CLIENT_VENV"
+  if ! python3 -m venv "$RA_CLIENT_VENV" >/dev/null 2>&1; then
+    export DEBIAN_FRONTEND=noninteractive
+    run apt-get install -y -q --no-install-recommends python3-venv \
+      || { run apt-get update -q && run apt-get install -y -q --no-install-recommends python3-venv; } \
+      || die "apt-get install python3-venv"
+    rm -rf "$RA_CLIENT_VENV"
+    run python3 -m venv "$RA_CLIENT_VENV" || die "python3 -m venv $RA_CLIENT_VENV"
+  fi
+  run "$RA_CLIENT_VENV/bin/python" -m pip install -q --disable-pip-version-check iam-rolesanywhere-session \
+    || die "pip install iam-rolesanywhere-session (into $RA_CLIENT_VENV)"
+  step "pip: installed iam-rolesanywhere-session in $RA_CLIENT_VENV"
+else
+  step "iam-rolesanywhere-session present in $RA_CLIENT_VENV"
+fi
 if ! command -v moto_server >/dev/null 2>&1; then
   step "note: moto_server is not on PATH (use: python3 -m moto.server)"
 fi

@@ -45,6 +45,8 @@ echo "== rig self-test (verifier against botocore, PostgreSQL rig)"
 bash rig/selftest.sh
 echo "== MariaDB rig self-test"
 bash rig/selftest-mariadb.sh
+echo "== Roles Anywhere endpoint self-test (against iam-rolesanywhere-session and openssl)"
+bash rig/selftest-rolesanywhere.sh
 
 echo "== cargo test"
 out=$(mktemp /tmp/vouch-test.XXXXXX)
