@@ -131,7 +131,8 @@ pub fn rds_token(
     Ok(token)
 }
 
-fn hex(bytes: &[u8]) -> String {
+/// Lowercase hex, as SigV4 writes hashes and signatures.
+pub fn hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut s = String::with_capacity(bytes.len() * 2);
     for b in bytes {

@@ -15,6 +15,9 @@ pub struct FileMeta {
     pub is_dir: bool,
     /// The permission bits (`st_mode & 0o7777`).
     pub mode: u32,
+    /// Owned by a user other than the current (effective) one and root,
+    /// who could therefore change it.
+    pub owned_by_other: bool,
 }
 
 pub trait World {
@@ -37,6 +40,7 @@ pub trait World {
             is_file: true,
             is_dir: false,
             mode: 0o644,
+            owned_by_other: false,
         })
     }
     /// The names in a directory (without `.` and `..`), in no particular
@@ -80,12 +84,13 @@ impl World for RealWorld {
         std::fs::read(path)
     }
     fn metadata(&self, path: &Path) -> io::Result<FileMeta> {
-        use std::os::unix::fs::PermissionsExt;
+        use std::os::unix::fs::{MetadataExt, PermissionsExt};
         let m = std::fs::metadata(path)?;
         Ok(FileMeta {
             is_file: m.is_file(),
             is_dir: m.is_dir(),
             mode: m.permissions().mode() & 0o7777,
+            owned_by_other: m.uid() != 0 && m.uid() != nix::unistd::geteuid().as_raw(),
         })
     }
     fn read_dir(&self, path: &Path) -> io::Result<Vec<OsString>> {
@@ -106,6 +111,9 @@ pub struct FakeWorld {
     pub modes: HashMap<PathBuf, u32>,
     /// Directories beyond those implied by the files' parents.
     pub dirs: HashSet<PathBuf>,
+    /// Files and directories owned by another user (see
+    /// [`FileMeta::owned_by_other`]).
+    pub others: HashSet<PathBuf>,
     pub user: Option<String>,
 }
 
@@ -132,6 +140,11 @@ impl FakeWorld {
     /// Set the permission bits of a file or directory (e.g. 0o666).
     pub fn mode(mut self, path: &str, mode: u32) -> Self {
         self.modes.insert(path.into(), mode);
+        self
+    }
+    /// Make a file or directory owned by another user.
+    pub fn owned_by_other(mut self, path: &str) -> Self {
+        self.others.insert(path.into());
         self
     }
     /// An (empty unless files are put in it) directory.
@@ -179,17 +192,20 @@ impl World for FakeWorld {
     }
     fn metadata(&self, path: &Path) -> io::Result<FileMeta> {
         let mode = |default| self.modes.get(path).copied().unwrap_or(default);
+        let owned_by_other = self.others.contains(path);
         if self.files.contains_key(path) || self.bytes.contains_key(path) {
             Ok(FileMeta {
                 is_file: true,
                 is_dir: false,
                 mode: mode(0o644),
+                owned_by_other,
             })
         } else if self.is_dir(path) {
             Ok(FileMeta {
                 is_file: false,
                 is_dir: true,
                 mode: mode(0o755),
+                owned_by_other,
             })
         } else {
             Err(io::Error::new(io::ErrorKind::NotFound, "no such file"))

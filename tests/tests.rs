@@ -6,5 +6,7 @@ mod cli_mysql;
 mod credentials_chain;
 mod e2e_mysql;
 mod e2e_psql;
+mod rolesanywhere_kat;
+mod session_cache;
 mod support;
 mod token_botocore;
