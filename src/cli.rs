@@ -25,6 +25,60 @@ pub enum Command {
     /// Print a credential for another program to use.
     #[command(subcommand)]
     Credential(CredentialCommand),
+    /// Get a session from the configured source (IAM Roles Anywhere with a
+    /// key file; see `vouch status`) and cache it until it ends.
+    Login(LoginArgs),
+    /// Remove every cached session.
+    Logout,
+    /// Show the configured source and the cached session: who, from where,
+    /// hardware-backed or not, time left.
+    Status(StatusArgs),
+}
+
+/// Which credential source to use, over the configuration file
+/// (`~/.config/vouch/config.toml`) and the `VOUCH_*` variables.
+#[derive(Debug, Clone, Default, Args)]
+pub struct SourceOptions {
+    /// The credential source: aws-profile, yubikey, software-key, web-identity.
+    #[arg(long, value_name = "SOURCE")]
+    pub source: Option<String>,
+    /// IAM Roles Anywhere trust anchor ARN.
+    #[arg(long, value_name = "ARN")]
+    pub trust_anchor_arn: Option<String>,
+    /// IAM Roles Anywhere profile ARN.
+    #[arg(long, value_name = "ARN")]
+    pub profile_arn: Option<String>,
+    /// The role to get a session for (Roles Anywhere or web identity).
+    #[arg(long, value_name = "ARN")]
+    pub role_arn: Option<String>,
+    /// The session's duration (seconds, or like 1h, 90m; 15m to 12h).
+    #[arg(long, value_name = "DURATION")]
+    pub duration: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct LoginArgs {
+    #[command(flatten)]
+    pub source: SourceOptions,
+    /// Get a new session even when the cached one is still valid.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// How `vouch status` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum StatusFormat {
+    Human,
+    Json,
+    Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    #[command(flatten)]
+    pub source: SourceOptions,
+    #[arg(long, value_enum, default_value_t = StatusFormat::Human)]
+    pub format: StatusFormat,
 }
 
 /// Options shared by everything that signs a token.
@@ -38,6 +92,9 @@ pub struct AwsOptions {
     /// AWS profile to take credentials from (default: AWS_PROFILE, then "default").
     #[arg(long, value_name = "PROFILE")]
     pub profile: Option<String>,
+
+    #[command(flatten)]
+    pub source: SourceOptions,
 }
 
 #[derive(Debug, Args)]
@@ -77,6 +134,15 @@ pub struct ExecArgs {
 pub enum CredentialCommand {
     /// Print an RDS IAM auth token followed by one newline.
     Rds(RdsCredentialArgs),
+    /// Print the session's AWS credentials as `credential_process` JSON, for
+    /// `credential_process = vouch credential aws` in ~/.aws/config.
+    Aws(AwsCredentialArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AwsCredentialArgs {
+    #[command(flatten)]
+    pub source: SourceOptions,
 }
 
 #[derive(Debug, Args)]

@@ -4,6 +4,7 @@ mod ca_bundle;
 mod cli;
 mod cli_mysql;
 mod credentials_chain;
+mod e2e_login;
 mod e2e_mysql;
 mod e2e_psql;
 mod rolesanywhere_kat;

@@ -3,6 +3,7 @@
 //! core. `exec` has one flow per client family: [`pg`] for libpq clients,
 //! [`my`] for the MySQL family; what they share is here.
 
+mod login;
 mod my;
 mod pg;
 
@@ -28,9 +29,23 @@ pub fn run(cli: Cli) -> Result<i32> {
     let ui = Ui {
         verbose: cli.verbose,
     };
+    let world = RealWorld;
     match cli.command {
         Command::Exec(args) => run_exec(&ui, args),
         Command::Credential(CredentialCommand::Rds(args)) => run_credential_rds(&ui, args),
+        Command::Credential(CredentialCommand::Aws(args)) => {
+            check_env_utf8()?;
+            login::run_credential_aws(&ui, args, &world)
+        }
+        Command::Login(args) => {
+            check_env_utf8()?;
+            login::run_login(&ui, args, &world)
+        }
+        Command::Logout => login::run_logout(&ui, &world),
+        Command::Status(args) => {
+            check_env_utf8()?;
+            login::run_status(&ui, args, &world)
+        }
     }
 }
 
@@ -83,7 +98,7 @@ fn get_credentials(
     aws: &AwsOptions,
     world: &dyn World,
 ) -> Result<(Credentials, CredentialSource)> {
-    let (creds, source) = credentials::resolve(&chain_options(aws), world, SystemTime::now())?;
+    let (creds, source) = login::credentials(ui, &aws.source, aws.profile.as_deref(), world)?;
     ui.info(format!("credentials from {source}"));
     Ok((creds, source))
 }
@@ -178,6 +193,7 @@ fn check_env_utf8() -> Result<()> {
             || k.starts_with("MARIADB")
             || k.starts_with("LIBMYSQL")
             || k.starts_with("AWS_")
+            || k.starts_with("VOUCH_")
             || k.starts_with("XDG_")
             || k == "HOME"
             || k == "POSIXLY_CORRECT"

@@ -93,11 +93,14 @@ pub enum CredentialSource {
     /// is empty for sources that are not a profile's (container, instance
     /// metadata, and web identity set by `AWS_WEB_IDENTITY_TOKEN_FILE`).
     Sdk { profile: String, kind: &'static str },
+    /// vouch's cached session from the configured source (`vouch login`).
+    Session { source: String },
 }
 
 impl fmt::Display for CredentialSource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            CredentialSource::Session { source } => write!(f, "vouch session ({source})"),
             CredentialSource::Environment => {
                 f.write_str("environment variables (AWS_ACCESS_KEY_ID)")
             }
@@ -199,6 +202,7 @@ fn validate(creds: &Credentials, source: &CredentialSource, now: SystemTime) -> 
                 "the credential_process must print SessionToken".to_owned()
             }
             CredentialSource::Sdk { .. } => "the AWS SDK returned no session token".to_owned(),
+            CredentialSource::Session { .. } => "run `vouch login` again".to_owned(),
         };
         return Err(Error::auth(format!(
             "temporary AWS credentials (ASIA...) need a session token: {hint}; the key came from {source}"

@@ -1,0 +1,340 @@
+//! Sessions: `vouch login`, `logout`, `status`, `credential aws`, and the
+//! credentials `exec` and `credential rds` sign with.
+//!
+//! The configured source (config file, `VOUCH_*` variables, flags) decides:
+//! `aws-profile` (the default) reads the standard AWS chain on every run as
+//! before; the other sources log in once and cache the session (see
+//! [`crate::session`]), so later runs read one file and start no runtime.
+
+use std::io::IsTerminal;
+use std::time::{Duration, SystemTime};
+
+use super::{print_stdout, Ui};
+use crate::cli::{AwsCredentialArgs, LoginArgs, SourceOptions, StatusArgs, StatusFormat};
+use crate::config::{self, Config, Given, KeyStore, Overrides, Source, SourceKind};
+use crate::credentials::{self, expiry, ChainOptions, CredentialSource, Credentials};
+use crate::error::{Error, Result};
+use crate::https;
+use crate::rolesanywhere::{self, SessionParams};
+use crate::session::{Cache, Session, DEFAULT_SAFETY_WINDOW};
+use crate::signer::software::SoftwareKeyPaths;
+use crate::signer::X509Signer;
+use crate::world::World;
+
+/// How long the Roles Anywhere call may take.
+const CALL_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The configuration in force: flags over `VOUCH_*` variables over the
+/// file. `profile` is `--profile` (the aws-profile source's).
+pub(super) fn config_for(
+    opts: &SourceOptions,
+    profile: Option<&str>,
+    world: &dyn World,
+) -> Result<Config> {
+    let file = config::load(world)?;
+    let given = |v: &Option<String>, from: &'static str| {
+        v.as_ref()
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+            .map(|v| Given::new(v, from))
+    };
+    let source = match given(&opts.source, "--source") {
+        Some(g) => Some(Given::new(
+            SourceKind::parse(&g.value).map_err(|m| Error::config(format!("--source: {m}")))?,
+            "--source",
+        )),
+        None => None,
+    };
+    let flags = Overrides {
+        source,
+        profile: profile.map(|p| Given::new(p.to_string(), "--profile")),
+        trust_anchor_arn: given(&opts.trust_anchor_arn, "--trust-anchor-arn"),
+        profile_arn: given(&opts.profile_arn, "--profile-arn"),
+        role_arn: given(&opts.role_arn, "--role-arn"),
+        duration: given(&opts.duration, "--duration"),
+        ..Overrides::default()
+    };
+    config::resolve(file.as_ref(), &flags.or(Overrides::from_env(world)?))
+}
+
+/// Credentials to sign with: the AWS chain for the aws-profile source,
+/// else the cached session, logging in first when a terminal is there to
+/// answer (a PIN, a touch); without one, exit 2 asking for `vouch login`.
+pub(super) fn credentials(
+    ui: &Ui,
+    opts: &SourceOptions,
+    profile: Option<&str>,
+    world: &dyn World,
+) -> Result<(Credentials, CredentialSource)> {
+    let cfg = config_for(opts, profile, world)?;
+    if let Source::AwsProfile { profile } = &cfg.source {
+        let opts = ChainOptions {
+            profile: profile.clone(),
+        };
+        return credentials::resolve(&opts, world, SystemTime::now());
+    }
+    let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
+    let session = cached_or_login(ui, &cfg, world, interactive, false)?;
+    let source = CredentialSource::Session {
+        source: session.source.clone(),
+    };
+    Ok((session.credentials, source))
+}
+
+/// The cached session, or (when `may_login`) a new one from the source.
+fn cached_or_login(
+    ui: &Ui,
+    cfg: &Config,
+    world: &dyn World,
+    may_login: bool,
+    force: bool,
+) -> Result<Session> {
+    let cache = Cache::open(world)?;
+    let key = cfg.cache_key();
+    let now = SystemTime::now();
+    let result = if force {
+        login(ui, cfg, world).and_then(|s| cache.put(&key, &s).map(|_| s))
+    } else {
+        cache.get_or_refresh(&key, now, DEFAULT_SAFETY_WINDOW, || {
+            if may_login {
+                login(ui, cfg, world)
+            } else {
+                Err(Error::auth(format!(
+                    "no valid session for {}: run `vouch login`",
+                    cfg.describe()
+                )))
+            }
+        })
+    };
+    for w in cache.take_warnings() {
+        ui.warn(w);
+    }
+    result
+}
+
+/// Log in with the configured source: a new session, not cached yet.
+fn login(ui: &Ui, cfg: &Config, world: &dyn World) -> Result<Session> {
+    let ra = match &cfg.source {
+        Source::RolesAnywhere(ra) => ra,
+        Source::AwsProfile { .. } => {
+            return Err(Error::config(
+                "the aws-profile source needs no login: vouch reads the AWS credential chain on every run (configure a source in ~/.config/vouch/config.toml to log in)",
+            ))
+        }
+        Source::WebIdentity(_) => {
+            return Err(Error::config(
+                "the web-identity source is not available in this version of vouch yet",
+            ))
+        }
+    };
+    if cfg.assume_role.is_some() {
+        return Err(Error::config(
+            "[assume-role] is not available in this version of vouch yet: remove it from the configuration",
+        ));
+    }
+    let signer: Box<dyn X509Signer> = match &ra.key {
+        KeyStore::SoftwareKey {
+            certificate,
+            private_key,
+        } => Box::new(
+            SoftwareKeyPaths {
+                certificate: certificate.clone(),
+                chain: ra.chain.clone(),
+                private_key: private_key.clone(),
+            }
+            .load(world)?,
+        ),
+        KeyStore::YubiKey { .. } => {
+            return Err(Error::config(
+                "the yubikey source is not available in this version of vouch yet (use source = \"software-key\")",
+            ))
+        }
+    };
+    let now = SystemTime::now();
+    let described = signer.describe();
+    signer.leaf().check_validity(now, &signer.location())?;
+    ui.info(format!(
+        "signing IAM Roles Anywhere CreateSession with {described}"
+    ));
+    let params = SessionParams {
+        duration_seconds: u32::try_from(ra.duration.as_secs()).unwrap_or(u32::MAX),
+        endpoint: ra.endpoint.clone(),
+        ..SessionParams::new(
+            ra.region.clone(),
+            ra.trust_anchor_arn.clone(),
+            ra.profile_arn.clone(),
+            ra.role_arn.clone(),
+        )
+    };
+    let request = rolesanywhere::build_request(signer.as_ref(), &params, now)?;
+    let url = https::Url::parse(&request.url)?;
+    let response = https::post(
+        &url,
+        &request.headers,
+        &request.body,
+        ra.ca_bundle.as_deref(),
+        CALL_TIMEOUT,
+    )?;
+    let got = rolesanywhere::parse_response(response.status, &response.headers, &response.body)?;
+    let identity = match (&described.subject_cn, &got.assumed_role_arn) {
+        (Some(cn), Some(arn)) => format!("{cn} as {arn}"),
+        (Some(cn), None) => cn.clone(),
+        (None, Some(arn)) => arn.clone(),
+        (None, None) => described.subject.clone(),
+    };
+    Session::new(
+        got.credentials,
+        cfg.describe(),
+        identity,
+        signer.hardware_backed(),
+    )
+}
+
+pub(super) fn run_login(ui: &Ui, args: LoginArgs, world: &dyn World) -> Result<i32> {
+    let cfg = config_for(&args.source, None, world)?;
+    let session = cached_or_login(ui, &cfg, world, true, args.force)?;
+    eprintln!(
+        "vouch: logged in: {} ({}), valid until {}",
+        session.identity,
+        if session.hardware_backed {
+            "hardware-backed"
+        } else {
+            "not hardware-backed"
+        },
+        expiry::format(session.expires_at())
+    );
+    Ok(0)
+}
+
+pub(super) fn run_logout(ui: &Ui, world: &dyn World) -> Result<i32> {
+    let cache = Cache::open(world)?;
+    let n = cache.remove_all()?;
+    for w in cache.take_warnings() {
+        ui.warn(w);
+    }
+    eprintln!(
+        "vouch: removed {n} cached session{}",
+        if n == 1 { "" } else { "s" }
+    );
+    Ok(0)
+}
+
+/// `vouch credential aws`: the session as `credential_process` output
+/// (version 1). For the aws-profile source, the chain's credentials.
+pub(super) fn run_credential_aws(
+    ui: &Ui,
+    args: AwsCredentialArgs,
+    world: &dyn World,
+) -> Result<i32> {
+    let (creds, _) = credentials(ui, &args.source, None, world)?;
+    print_stdout(&process_json(&creds))?;
+    Ok(0)
+}
+
+fn process_json(c: &Credentials) -> String {
+    let mut v = serde_json::json!({
+        "Version": 1,
+        "AccessKeyId": c.access_key_id,
+        "SecretAccessKey": c.secret_access_key.expose(),
+    });
+    if let Some(t) = &c.session_token {
+        v["SessionToken"] = t.expose().into();
+    }
+    if let Some(e) = c.expires_at {
+        v["Expiration"] = expiry::format(e).into();
+    }
+    format!("{v}\n")
+}
+
+pub(super) fn run_status(ui: &Ui, args: StatusArgs, world: &dyn World) -> Result<i32> {
+    let cfg = config_for(&args.source, None, world)?;
+    let now = SystemTime::now();
+    let session = match cfg.source {
+        Source::AwsProfile { .. } => None,
+        _ => {
+            let cache = Cache::open(world)?;
+            let s = cache.get(&cfg.cache_key(), now, Duration::ZERO);
+            for w in cache.take_warnings() {
+                ui.warn(w);
+            }
+            s
+        }
+    };
+    let left = session
+        .as_ref()
+        .map(|s| s.expires_at().duration_since(now).unwrap_or_default());
+    let text = match args.format {
+        StatusFormat::Human => {
+            let mut out = format!("source:      {}\n", cfg.describe());
+            if let Some(f) = &cfg.file {
+                out.push_str(&format!("config:      {}\n", f.display()));
+            }
+            match (&session, left) {
+                (Some(s), Some(left)) => {
+                    out.push_str(&format!("identity:    {}\n", s.identity));
+                    out.push_str(&format!(
+                        "hardware:    {}\n",
+                        if s.hardware_backed {
+                            "hardware-backed"
+                        } else {
+                            "not hardware-backed"
+                        }
+                    ));
+                    out.push_str(&format!(
+                        "session:     valid until {} ({} min left)\n",
+                        expiry::format(s.expires_at()),
+                        left.as_secs() / 60
+                    ));
+                }
+                _ if cfg.kind() == SourceKind::AwsProfile => out.push_str(
+                    "session:     none needed (the AWS credential chain is read on every run)\n",
+                ),
+                _ => out.push_str("session:     none: run `vouch login`\n"),
+            }
+            out
+        }
+        StatusFormat::Json => {
+            let v = serde_json::json!({
+                "source": cfg.kind().name(),
+                "description": cfg.describe(),
+                "config": cfg.file.as_ref().map(|f| f.display().to_string()),
+                "logged_in": session.is_some(),
+                "identity": session.as_ref().map(|s| s.identity.clone()),
+                "hardware_backed": session.as_ref().map(|s| s.hardware_backed),
+                "expiration": session.as_ref().map(|s| expiry::format(s.expires_at())),
+                "seconds_left": left.map(|l| l.as_secs()),
+            });
+            format!("{v}\n")
+        }
+        StatusFormat::Shell => {
+            let q = |s: &str| format!("'{}'", s.replace('\'', "'\\''"));
+            let mut out = format!(
+                "VOUCH_SOURCE_KIND={}\nVOUCH_LOGGED_IN={}\n",
+                cfg.kind().name(),
+                u8::from(session.is_some())
+            );
+            if let (Some(s), Some(left)) = (&session, left) {
+                out.push_str(&format!("VOUCH_IDENTITY={}\n", q(&s.identity)));
+                out.push_str(&format!(
+                    "VOUCH_HARDWARE_BACKED={}\n",
+                    u8::from(s.hardware_backed)
+                ));
+                out.push_str(&format!(
+                    "VOUCH_EXPIRATION={}\nVOUCH_SECONDS_LEFT={}\n",
+                    expiry::format(s.expires_at()),
+                    left.as_secs()
+                ));
+            }
+            out
+        }
+    };
+    print_stdout(&text)?;
+    // Like `aws sts get-caller-identity`, a script can test the status.
+    Ok(
+        if session.is_some() || cfg.kind() == SourceKind::AwsProfile {
+            0
+        } else {
+            2
+        },
+    )
+}
