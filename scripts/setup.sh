@@ -11,6 +11,7 @@ APT_PACKAGES=(
   postgresql postgresql-client mariadb-server mariadb-client
   libpam0g-dev libpam-modules gcc make libc6-dev
   openssl pkg-config python3 ca-certificates util-linux tmux procps
+  libpcsclite-dev pcscd
 )
 PIP_PACKAGES=(botocore awscli "moto[server]")
 POLICY_RC=/usr/sbin/policy-rc.d
