@@ -252,3 +252,38 @@ fn the_aws_cli_takes_the_session_through_credential_process() {
 fn which_aws() -> Result<PathBuf, which::Error> {
     which::which("aws")
 }
+
+#[test]
+fn twenty_logins_at_once_make_one_session() {
+    let Some(ra) = ra() else { return };
+    let home = Home::new(&ra, "EC");
+    // A duration no other test asks for marks this test's requests in the
+    // endpoint's log.
+    let marker = "ACCEPT 201 duration 1020s";
+    let count = || {
+        std::fs::read_to_string(ra.get("RA_LOG"))
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| l.contains(marker))
+            .count()
+    };
+    let before = count();
+    let children: Vec<_> = (0..20)
+        .map(|_| {
+            Command::new(vouch_bin())
+                .args(["login", "--duration", "17m"])
+                .env_clear()
+                .envs(home.env())
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for c in children {
+        let out = c.wait_with_output().unwrap();
+        assert!(out.status.success(), "{}", text(&out.stderr));
+    }
+    assert_eq!(count() - before, 1, "one CreateSession for 20 logins");
+}
