@@ -63,6 +63,9 @@ pub struct LoginArgs {
     /// Get a new session even when the cached one is still valid.
     #[arg(long)]
     pub force: bool,
+    /// How long to wait for the YubiKey to be plugged in (yubikey source).
+    #[arg(long, value_name = "SECONDS", default_value_t = 15)]
+    pub timeout: u64,
 }
 
 /// How `vouch status` prints.

@@ -19,6 +19,7 @@ use crate::rolesanywhere::{self, SessionParams};
 use crate::session::{Cache, Session, DEFAULT_SAFETY_WINDOW};
 use crate::signer::software::SoftwareKeyPaths;
 use crate::signer::X509Signer;
+use crate::sts;
 use crate::world::World;
 
 /// How long the Roles Anywhere call may take.
@@ -121,17 +122,8 @@ fn login(ui: &Ui, cfg: &Config, world: &dyn World) -> Result<Session> {
                 "the aws-profile source needs no login: vouch reads the AWS credential chain on every run (configure a source in ~/.config/vouch/config.toml to log in)",
             ))
         }
-        Source::WebIdentity(_) => {
-            return Err(Error::config(
-                "the web-identity source is not available in this version of vouch yet",
-            ))
-        }
+        Source::WebIdentity(w) => return login_web_identity(ui, cfg, w, world),
     };
-    if cfg.assume_role.is_some() {
-        return Err(Error::config(
-            "[assume-role] is not available in this version of vouch yet: remove it from the configuration",
-        ));
-    }
     let signer: Box<dyn X509Signer> = match &ra.key {
         KeyStore::SoftwareKey {
             certificate,
@@ -144,11 +136,11 @@ fn login(ui: &Ui, cfg: &Config, world: &dyn World) -> Result<Session> {
             }
             .load(world)?,
         ),
-        KeyStore::YubiKey { .. } => {
-            return Err(Error::config(
-                "the yubikey source is not available in this version of vouch yet (use source = \"software-key\")",
-            ))
-        }
+        KeyStore::YubiKey { slot } => Box::new(crate::signer::yubikey::YubiKeySigner::open(
+            world,
+            *slot,
+            ra.chain.as_deref(),
+        )?),
     };
     let now = SystemTime::now();
     let described = signer.describe();
@@ -182,15 +174,153 @@ fn login(ui: &Ui, cfg: &Config, world: &dyn World) -> Result<Session> {
         (None, Some(arn)) => arn.clone(),
         (None, None) => described.subject.clone(),
     };
+    // [assume-role]: chain from the Roles Anywhere session; the cached
+    // session is the assumed role's.
+    let (credentials, identity) = match &cfg.assume_role {
+        Some(a) => {
+            let who = described
+                .subject_cn
+                .clone()
+                .unwrap_or_else(|| described.subject.clone());
+            let via = got
+                .assumed_role_arn
+                .clone()
+                .unwrap_or_else(|| ra.role_arn.clone());
+            assume_after(
+                ui,
+                world,
+                &got.credentials,
+                &ra.region,
+                a,
+                Chained {
+                    who: Some(&who),
+                    cn: described.subject_cn.as_deref(),
+                    via: &via,
+                },
+            )?
+        }
+        None => (got.credentials, identity),
+    };
     Session::new(
-        got.credentials,
+        credentials,
         cfg.describe(),
         identity,
         signer.hardware_backed(),
     )
 }
 
+/// The web-identity source: STS AssumeRoleWithWebIdentity with the token
+/// (read now, never cached nor printed), then `[assume-role]` if set.
+fn login_web_identity(
+    ui: &Ui,
+    cfg: &Config,
+    w: &config::WebIdentity,
+    world: &dyn World,
+) -> Result<Session> {
+    let token = sts::read_token(&w.token, world)?;
+    let region = w
+        .region
+        .clone()
+        .unwrap_or_else(|| sts::default_region(world));
+    let user = world.login_user();
+    let name = sts::session_name(w.session_name.as_deref(), &[user.as_deref()]);
+    let endpoint = sts::endpoint_override(world);
+    ui.info(format!(
+        "calling STS AssumeRoleWithWebIdentity for {} as session {name} (region {region})",
+        w.role_arn
+    ));
+    let got = sts::assume_role_with_web_identity(
+        &w.role_arn,
+        &token,
+        &name,
+        &region,
+        w.duration,
+        endpoint.as_deref(),
+    )?;
+    drop(token);
+    let arn = if got.assumed_role_arn.is_empty() {
+        w.role_arn.clone()
+    } else {
+        got.assumed_role_arn.clone()
+    };
+    let (credentials, identity) = match &cfg.assume_role {
+        Some(a) => assume_after(
+            ui,
+            world,
+            &got.credentials,
+            &region,
+            a,
+            Chained {
+                who: got.subject.as_deref(),
+                cn: None,
+                via: &arn,
+            },
+        )?,
+        None => {
+            let identity = match &got.subject {
+                Some(sub) => format!("{sub} as {arn}"),
+                None => arn,
+            };
+            (got.credentials, identity)
+        }
+    };
+    Session::new(credentials, cfg.describe(), identity, false)
+}
+
+/// What an `[assume-role]` step knows of the session before it.
+struct Chained<'a> {
+    /// Who logged in (certificate CN or subject, token subject), if known.
+    who: Option<&'a str>,
+    /// The certificate's subject CN (for `source_identity = "certificate-cn"`).
+    cn: Option<&'a str>,
+    /// The source's role session ARN (or role ARN).
+    via: &'a str,
+}
+
+/// `[assume-role]` with the source's credentials: the new credentials and
+/// the session identity ("WHO as ASSUMED-ROLE-ARN (via SOURCE-ROLE)").
+fn assume_after(
+    ui: &Ui,
+    world: &dyn World,
+    creds: &Credentials,
+    region: &str,
+    a: &config::AssumeRole,
+    before: Chained<'_>,
+) -> Result<(Credentials, String)> {
+    let user = world.login_user();
+    let source_identity = a.source_identity.value(before.cn, user.as_deref())?;
+    let name = sts::session_name(a.session_name.as_deref(), &[before.cn, user.as_deref()]);
+    ui.info(format!(
+        "calling STS AssumeRole for {} as session {name}{} (region {region})",
+        a.role_arn,
+        source_identity
+            .as_deref()
+            .map(|s| format!(", SourceIdentity {s}"))
+            .unwrap_or_default()
+    ));
+    let endpoint = sts::endpoint_override(world);
+    let got = sts::assume_role(
+        creds,
+        region,
+        a,
+        source_identity.as_deref(),
+        &name,
+        endpoint.as_deref(),
+    )?;
+    let arn = if got.assumed_role_arn.is_empty() {
+        a.role_arn.clone()
+    } else {
+        got.assumed_role_arn
+    };
+    let identity = match before.who {
+        Some(w) => format!("{w} as {arn} (via {})", before.via),
+        None => format!("{arn} (via {})", before.via),
+    };
+    Ok((got.credentials, identity))
+}
+
 pub(super) fn run_login(ui: &Ui, args: LoginArgs, world: &dyn World) -> Result<i32> {
+    crate::signer::yubikey::set_wait_for_key(Duration::from_secs(args.timeout));
     let cfg = config_for(&args.source, None, world)?;
     let session = cached_or_login(ui, &cfg, world, true, args.force)?;
     eprintln!(

@@ -14,6 +14,7 @@
 //! `SEQUENCE { r, s }` (`AWS4-X509-ECDSA-SHA256`, also for P-384 keys).
 
 pub mod software;
+pub mod yubikey;
 
 use crate::credentials::expiry;
 use crate::error::{Error, Result};
