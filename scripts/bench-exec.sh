@@ -8,6 +8,8 @@
 #   E  through vouch, flavour cached:        vouch exec --iam-host RDS:3306 -- mariadb (same args)
 #   F  as E with the flavour cache emptied before each run (the one-time
 #      `mariadb --version` probe a first run pays)
+#   G  as B, signing with a cached `vouch login` session (software key via the
+#      local IAM Roles Anywhere endpoint) instead of environment credentials
 # The clients start, try the closed port 1 on loopback and exit at once, so
 # B - A and E - D are vouch's own work: parse, resolve (mariadb: its option
 # files too), sign, execve. Target: <= 5 ms (median).
@@ -19,7 +21,8 @@ command -v aws >/dev/null || python3 -m pip install -q awscli
 cargo build --release --quiet --bin vouch
 vouch="$(cd "${CARGO_TARGET_DIR:-target}/release" && pwd)/vouch"
 out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
+ra_dir=""
+trap 'if [[ -n "$ra_dir" ]]; then bash rig/rolesanywhere-rig.sh stop "$ra_dir" >/dev/null 2>&1 || true; fi; rm -rf "$out"' EXIT
 
 host=mydb.cluster-abc123.us-east-1.rds.amazonaws.com
 export AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY
@@ -44,11 +47,38 @@ hyperfine -N -i --warmup 30 --runs "$runs" --export-json "$out/my.json" \
 hyperfine -N -i --warmup 5 --runs "${PROBE_RUNS:-100}" --export-json "$out/probe.json" \
   --prepare "rm -f $out/cache/vouch/client-flavours" \
   -n "F vouch exec -- mariadb (cache emptied: probe)" "$vouch exec --iam-host $host:3306 -- mariadb $my_args" >/dev/null
+# G: a session from `vouch login` (the endpoint hands out fake keys).
+ra_env=$(bash rig/rolesanywhere-rig.sh start RIG_PORT="${RA_PORT:-14490}" | tail -n 1)
+ra_dir=$(dirname "$ra_env")
+(
+  # shellcheck disable=SC1090
+  . "$ra_env"
+  export HOME="$out/home"
+  unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY XDG_RUNTIME_DIR
+  mkdir -p "$HOME/.config/vouch"
+  cat > "$HOME/.config/vouch/config.toml" <<TOML
+source = "software-key"
+[software-key]
+certificate = "$RA_EC_CERT"
+private_key = "$RA_EC_KEY"
+trust_anchor_arn = "$RA_TRUST_ANCHOR_ARN"
+profile_arn = "$RA_PROFILE_ARN"
+role_arn = "$RA_ROLE_ARN"
+endpoint = "$RA_URL"
+ca_bundle = "$RA_CA"
+TOML
+  chmod 600 "$HOME/.config/vouch/config.toml"
+  "$vouch" login 2>/dev/null
+  "$vouch" exec --explain -- psql -h "$host" -U app -d app >/dev/null
+  hyperfine -N -i --warmup 30 --runs "$runs" --export-json "$out/session.json" \
+    -n "G vouch exec -- psql (cached login session)" \
+    "$vouch exec --iam-host $host:5432 -- psql -h 127.0.0.1 -p 1 -U app -d app" >/dev/null
+)
 hyperfine -i --warmup 2 --runs "${AWS_RUNS:-10}" --export-json "$out/aws.json" \
   -n "C aws rds generate-db-auth-token + psql" \
   "PGPASSWORD=\$(aws rds generate-db-auth-token --hostname $host --port 5432 --username app --region us-east-1) $psql -h 127.0.0.1 -p 1 -U app -d app" >/dev/null
 
-python3 - "$out/fast.json" "$out/aws.json" "$out/my.json" "$out/probe.json" <<'PY'
+python3 - "$out/fast.json" "$out/aws.json" "$out/my.json" "$out/probe.json" "$out/session.json" <<'PY'
 import json, statistics, sys
 rows = []
 for f in sys.argv[1:]:
@@ -57,7 +87,8 @@ for f in sys.argv[1:]:
 print(f"{'command':45} {'median ms':>10} {'mean ms':>9} {'runs':>5}")
 for name, med, mean, n in rows:
     print(f"{name:45} {med:10.2f} {mean:9.2f} {n:5}")
-a, b, c, d, e, f = (r[1] for r in rows)
+a, b, c, d, e, f, g = (r[1] for r in rows)
 print(f"\nvouch adds {b - a:.2f} ms (median) before psql starts; the AWS CLI path costs {c - a:.0f} ms more than psql alone.")
 print(f"vouch adds {e - d:.2f} ms (median) before mariadb starts with the flavour cached; {f - d:.2f} ms on a run that probes `mariadb --version`.")
+print(f"with a cached vouch login session vouch adds {g - a:.2f} ms (median) before psql starts.")
 PY

@@ -193,38 +193,57 @@ fn read_token_file(path: &Path, world: &dyn World) -> Result<Vec<u8>> {
 /// `sh -c COMMAND`: stdout captured (at most [`MAX_TOKEN_BYTES`]), stderr
 /// and stdin the terminal's.
 fn run_token_command(cmd: &Secret) -> Result<Vec<u8>> {
-    let mut child = Command::new("sh")
-        .arg("-c")
-        .arg(cmd.expose())
+    let mut sh = Command::new("sh");
+    sh.arg("-c").arg(cmd.expose());
+    capture_stdout(
+        &mut sh,
+        "token_command",
+        MAX_TOKEN_BYTES as u64,
+        &format!("more than {MAX_TOKEN_BYTES} bytes: it should print the token only"),
+        |e| Error::config(format!("cannot run token_command with sh: {e}")),
+    )
+}
+
+/// Runs `cmd` (`token_command`'s `sh -c`, or a profile's
+/// `credential_process`) with stdin and stderr the terminal's, and returns
+/// what it printed on stdout, read up to `limit` bytes; no timeout. `what`
+/// names the command in the messages (`"{what} printed {too_much}"` past
+/// `limit`, `"{what} failed (exit status N); ..."`); `spawn_error` makes the
+/// error for a command that cannot be started. The messages never quote the
+/// output, and what was read is zeroed before it is dropped on an error.
+pub(crate) fn capture_stdout(
+    cmd: &mut Command,
+    what: &str,
+    limit: u64,
+    too_much: &str,
+    spawn_error: impl FnOnce(std::io::Error) -> Error,
+) -> Result<Vec<u8>> {
+    let mut child = cmd
         .stdin(Stdio::inherit())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
-        .map_err(|e| Error::config(format!("cannot run token_command with sh: {e}")))?;
-    let mut out = Vec::new();
+        .map_err(spawn_error)?;
+    let mut stdout = Vec::new();
     let read = child
         .stdout
         .take()
-        .map(|o| o.take(MAX_TOKEN_BYTES as u64 + 1).read_to_end(&mut out));
-    if out.len() > MAX_TOKEN_BYTES {
+        .map(|out| out.take(limit + 1).read_to_end(&mut stdout));
+    if stdout.len() as u64 > limit {
         let _ = child.kill();
         let _ = child.wait();
-        out.fill(0);
-        return Err(Error::auth(format!(
-            "token_command printed more than {MAX_TOKEN_BYTES} bytes: it should print the token only"
-        )));
+        stdout.fill(0);
+        return Err(Error::auth(format!("{what} printed {too_much}")));
     }
     let status = child
         .wait()
-        .map_err(|e| Error::auth(format!("token_command: {e}")))?;
+        .map_err(|e| Error::auth(format!("{what}: {e}")))?;
     if let Some(Err(e)) = read {
-        return Err(Error::auth(format!(
-            "token_command: cannot read its output: {e}"
-        )));
+        return Err(Error::auth(format!("{what}: cannot read its output: {e}")));
     }
     if !status.success() {
-        out.fill(0);
-        let how = match status.code() {
+        stdout.fill(0);
+        let status = match status.code() {
             Some(c) => format!("exit status {c}"),
             None => {
                 use std::os::unix::process::ExitStatusExt;
@@ -235,10 +254,10 @@ fn run_token_command(cmd: &Secret) -> Result<Vec<u8>> {
             }
         };
         return Err(Error::auth(format!(
-            "token_command failed ({how}); what it printed on stderr, if anything, is above"
+            "{what} failed ({status}); what it printed on stderr, if anything, is above"
         )));
     }
-    Ok(out)
+    Ok(stdout)
 }
 
 /// `sts:AssumeRole` with `creds` (the source's session): the settings of

@@ -1,8 +1,9 @@
 //! Integration tests for `vouch::credentials` against real things: profile
 //! files in a temp dir, real `credential_process` child processes, moto's
-//! STS for an assume-role chain (moto_server started here on a free port),
-//! and a tiny in-test HTTP server standing in for the SSO portal
-//! (`GET /federation/credentials`), which moto does not implement.
+//! STS for an assume-role chain (moto_server on a free port, see
+//! tests/support/moto.rs), and a tiny in-test HTTP server standing in for
+//! the SSO portal (`GET /federation/credentials`), which moto does not
+//! implement.
 //!
 //! Each test that needs environment variables runs in a child process of
 //! this test binary (see [`Env::new`]): the test re-runs itself alone, with
@@ -16,25 +17,19 @@
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
 use std::thread;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use vouch::credentials::{resolve, ChainOptions, CredentialSource};
 use vouch::error::ExitCode;
 use vouch::world::RealWorld;
 
+use crate::support::moto::{free_port, start_moto};
+
 /// Set in the child process a test re-runs itself in.
 const CHILD_VAR: &str = "VOUCH_CREDENTIALS_TEST_CHILD";
-
-/// True in CI (`CI`) or under `VOUCH_TEST_STRICT`, where a missing
-/// prerequisite is a failure (the rule of tests/support).
-fn in_ci() -> bool {
-    ["CI", "VOUCH_TEST_STRICT"]
-        .iter()
-        .any(|v| std::env::var_os(v).is_some_and(|v| !v.is_empty() && v != "false"))
-}
 
 /// A temp dir as `HOME`, holding `.aws/config` and `.aws/credentials`, in a
 /// process of its own.
@@ -301,63 +296,6 @@ fn static_keys_and_env_from_real_files() {
 // ---------------------------------------------------------------------------
 // assume role through moto's STS
 
-struct Moto {
-    child: Child,
-    port: u16,
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        // Only the process this test started, by its id.
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// Starts moto_server, or says why not (a SKIP outside CI; a failure in CI).
-fn start_moto(log: &Path) -> Option<Moto> {
-    let port = free_port();
-    let log_file = std::fs::File::create(log).unwrap();
-    let spawned = Command::new("moto_server")
-        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-        .stdin(Stdio::null())
-        .stdout(log_file.try_clone().unwrap())
-        .stderr(log_file)
-        .spawn();
-    let child = match spawned {
-        Ok(c) => c,
-        Err(e) => {
-            if in_ci() {
-                panic!("moto_server is required in CI (pip install 'moto[server]'): {e}");
-            }
-            eprintln!("\n!!!!!!!! SKIP: moto_server not runnable ({e}); assume-role test not run !!!!!!!!\n");
-            return None;
-        }
-    };
-    let mut moto = Moto { child, port };
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        if let Ok(Some(status)) = moto.child.try_wait() {
-            let out = std::fs::read_to_string(log).unwrap_or_default();
-            panic!("moto_server exited ({status}) before listening:\n{out}");
-        }
-        assert!(
-            Instant::now() < deadline,
-            "moto_server did not listen on {port} within 60s"
-        );
-        thread::sleep(Duration::from_millis(100));
-    }
-    Some(moto)
-}
-
 #[test]
 fn assume_role_via_moto_sts() {
     let Some(env) = Env::new(
@@ -372,10 +310,7 @@ fn assume_role_via_moto_sts() {
     let Some(moto) = start_moto(&env.path("moto.log")) else {
         return;
     };
-    std::env::set_var(
-        "AWS_ENDPOINT_URL_STS",
-        format!("http://127.0.0.1:{}", moto.port),
-    );
+    std::env::set_var("AWS_ENDPOINT_URL_STS", moto.url());
 
     let (c, src) = resolve(&profile("ar"), &RealWorld, SystemTime::now()).unwrap();
     assert_eq!(
@@ -410,8 +345,8 @@ fn assume_role_via_moto_sts() {
     env.write_config(&format!(
         "[profile base]\nregion = us-east-1\n\
          [profile ar]\nrole_arn = arn:aws:iam::123456789012:role/vouch-test\nsource_profile = base\n\
-         region = us-east-1\nendpoint_url = http://127.0.0.1:{}\n",
-        moto.port
+         region = us-east-1\nendpoint_url = {}\n",
+        moto.url()
     ));
     let (c, src) = resolve(&profile("ar"), &RealWorld, SystemTime::now()).unwrap();
     assert_eq!(src.to_string(), "assume-role via profile \"ar\" (AWS SDK)");

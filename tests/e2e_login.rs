@@ -10,6 +10,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
+use crate::support::output::{assert_exit_says, describe};
 use crate::support::rig::{run, text, vouch, Rig};
 use crate::support::{missing, vouch_bin};
 
@@ -76,15 +77,6 @@ impl Home {
     fn sessions(&self) -> PathBuf {
         self.path().join(".cache/vouch/sessions")
     }
-}
-
-fn describe(o: &Output) -> String {
-    format!(
-        "status {}\nstdout: {}\nstderr: {}",
-        o.status,
-        text(&o.stdout),
-        text(&o.stderr)
-    )
 }
 
 #[test]
@@ -160,12 +152,7 @@ fn exec_without_a_session_and_without_a_terminal_asks_for_login() {
         "-U",
         "app",
     ]);
-    assert_eq!(out.status.code(), Some(2), "{}", describe(&out));
-    assert!(
-        text(&out.stderr).contains("run `vouch login`"),
-        "{}",
-        describe(&out)
-    );
+    assert_exit_says(&out, 2, "run `vouch login`");
 }
 
 #[test]

@@ -2,25 +2,26 @@
 //! (AssumeRoleWithWebIdentity, a token file or a `token_command`), and
 //! `[assume-role]` chained after it or after an IAM Roles Anywhere session
 //! from the local endpoint (`VOUCH_RA_RIG_ENV`). STS is moto's
-//! (`moto_server`, started here on a free port), reached through a small
-//! recording proxy so the tests see what reached STS on the wire
-//! (moto keeps no SourceIdentity); `AWS_ENDPOINT_URL_STS` points vouch at
-//! it. Error answers AWS gives and moto does not (AccessDenied,
+//! (`moto_server` on a free port, see tests/support/moto.rs), reached
+//! through a small recording proxy so the tests see what reached STS on the
+//! wire (moto keeps no SourceIdentity); `AWS_ENDPOINT_URL_STS` points vouch
+//! at it. Error answers AWS gives and moto does not (AccessDenied,
 //! InvalidIdentityToken, ...) come from a stand-in that answers every
 //! request with one canned STS error.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::sync::{Arc, Mutex};
 use std::thread;
-use std::time::{Duration, Instant};
 
 use vouch::credentials::{Credentials, Secret};
 
+use crate::support::moto::{free_port, start_moto, Moto};
+use crate::support::output::{assert_exit_says, describe};
 use crate::support::rig::{text, Rig};
-use crate::support::{missing, vouch_bin};
+use crate::support::vouch_bin;
 
 const ACCOUNT: &str = "123456789012";
 const WEB_ROLE: &str = "arn:aws:iam::123456789012:role/ci";
@@ -30,62 +31,6 @@ const TOKEN: &str = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJyZXBvOnZvdWNoIn0.SECRETSIGN
 
 // ---------------------------------------------------------------------------
 // moto, a recording proxy, a stand-in
-
-struct Moto {
-    child: Child,
-    port: u16,
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        // Only the process this test started, by its id.
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// Starts `moto_server` on a free port, or (after [`missing`]) `None`.
-fn start_moto(log: &Path) -> Option<Moto> {
-    let port = free_port();
-    let log_file = std::fs::File::create(log).unwrap();
-    let spawned = Command::new("moto_server")
-        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-        .stdin(Stdio::null())
-        .stdout(log_file.try_clone().unwrap())
-        .stderr(log_file)
-        .spawn();
-    let child = match spawned {
-        Ok(c) => c,
-        Err(e) => {
-            missing(&format!(
-                "moto_server (pip install 'moto[server]', done by scripts/setup.sh): {e}"
-            ));
-            return None;
-        }
-    };
-    let mut moto = Moto { child, port };
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        if let Ok(Some(status)) = moto.child.try_wait() {
-            let out = std::fs::read_to_string(log).unwrap_or_default();
-            panic!("moto_server exited ({status}) before listening:\n{out}");
-        }
-        assert!(
-            Instant::now() < deadline,
-            "moto_server did not listen on {port} within 60s"
-        );
-        thread::sleep(Duration::from_millis(100));
-    }
-    Some(moto)
-}
 
 /// A TCP proxy on 127.0.0.1 to `upstream` that keeps every byte the
 /// client sent (plain HTTP: the STS requests as they reached STS).
@@ -146,6 +91,30 @@ impl Recorder {
     fn clear(&self) {
         self.seen.lock().unwrap().clear();
     }
+}
+
+/// moto's STS behind a [`Recorder`] (`proxy`), moto's log in a temp dir.
+struct Sts {
+    proxy: Recorder,
+    _moto: Moto,
+    _log_dir: tempfile::TempDir,
+}
+
+/// Starts moto and a [`Recorder`] in front of it, or (after
+/// [`crate::support::missing`]) `None`.
+fn start_sts() -> Option<Sts> {
+    let log_dir = tempfile::tempdir().unwrap();
+    let moto = start_moto(&log_dir.path().join("moto.log"))?;
+    Some(Sts {
+        proxy: Recorder::start(moto.port),
+        _moto: moto,
+        _log_dir: log_dir,
+    })
+}
+
+/// An STS endpoint with nothing listening.
+fn nowhere_url() -> String {
+    format!("http://127.0.0.1:{}", free_port())
 }
 
 /// Answers every request with `status` and an STS (query protocol) error
@@ -218,6 +187,25 @@ impl Home {
             extra_env: Vec::new(),
         }
     }
+    /// A home with the web-identity source for [`WEB_ROLE`]: `rest` is the
+    /// configuration after its `role_arn` line, with `TOKEN_FILE` in it
+    /// standing for the path of a file holding [`TOKEN`].
+    fn web_identity(rest: &str) -> Home {
+        let home = Home::new("");
+        let rest = if rest.contains("TOKEN_FILE") {
+            rest.replace("TOKEN_FILE", &home.token_file().display().to_string())
+        } else {
+            rest.to_owned()
+        };
+        std::fs::write(
+            home.path().join(".config/vouch/config.toml"),
+            format!(
+                "source = \"web-identity\"\n\n[web-identity]\nrole_arn = \"{WEB_ROLE}\"\n{rest}"
+            ),
+        )
+        .unwrap();
+        home
+    }
     fn path(&self) -> &Path {
         self.dir.path()
     }
@@ -272,15 +260,6 @@ impl Home {
     }
 }
 
-fn describe(o: &Output) -> String {
-    format!(
-        "status {}\nstdout: {}\nstderr: {}",
-        o.status,
-        text(&o.stdout),
-        text(&o.stderr)
-    )
-}
-
 fn assert_no_token(o: &Output) {
     let all = format!("{}{}", text(&o.stdout), text(&o.stderr));
     assert!(
@@ -301,21 +280,13 @@ fn login_user() -> String {
 
 #[test]
 fn web_identity_login_then_status_shows_the_assumed_role() {
-    let tmp = tempfile::tempdir().unwrap();
-    let Some(moto) = start_moto(&tmp.path().join("moto.log")) else {
+    let Some(sts) = start_sts() else {
         return;
     };
-    let proxy = Recorder::start(moto.port);
-    let mut home = Home::new("");
-    let token = home.token_file();
-    std::fs::write(
-        home.path().join(".config/vouch/config.toml"),
-        format!(
-            "source = \"web-identity\"\n\n[web-identity]\nrole_arn = \"{WEB_ROLE}\"\ntoken_file = \"{}\"\nsession_name = \"ci-run\"\nregion = \"us-east-1\"\nduration = \"30m\"\n",
-            token.display()
-        ),
-    )
-    .unwrap();
+    let proxy = &sts.proxy;
+    let mut home = Home::web_identity(
+        "token_file = \"TOKEN_FILE\"\nsession_name = \"ci-run\"\nregion = \"us-east-1\"\nduration = \"30m\"\n",
+    );
     home.set("AWS_ENDPOINT_URL_STS", &proxy.url());
 
     let out = home.vouch(&["status"]);
@@ -361,27 +332,18 @@ fn web_identity_login_then_status_shows_the_assumed_role() {
     let out = home.vouch(&["login"]);
     assert!(out.status.success(), "{}", describe(&out));
     assert_eq!(proxy.text(), "", "no STS call for a valid session");
-    drop(moto);
 }
 
 #[test]
 fn web_identity_from_a_command_then_assume_role() {
-    let tmp = tempfile::tempdir().unwrap();
-    let Some(moto) = start_moto(&tmp.path().join("moto.log")) else {
+    let Some(sts) = start_sts() else {
         return;
     };
-    let proxy = Recorder::start(moto.port);
-    let mut home = Home::new("");
-    let token = home.token_file();
+    let proxy = &sts.proxy;
     // No session_name for the web identity: the login user's name.
-    std::fs::write(
-        home.path().join(".config/vouch/config.toml"),
-        format!(
-            "source = \"web-identity\"\n\n[web-identity]\nrole_arn = \"{WEB_ROLE}\"\ntoken_command = \"echo fetching a token >&2; cat '{}'\"\n\n[assume-role]\nrole_arn = \"{DB_ROLE}\"\nsession_name = \"alice\"\nsource_identity = {{ value = \"alice@example.com\" }}\nexternal_id = \"ext-123\"\nduration = \"20m\"\n",
-            token.display()
-        ),
-    )
-    .unwrap();
+    let mut home = Home::web_identity(&format!(
+        "token_command = \"echo fetching a token >&2; cat 'TOKEN_FILE'\"\n\n[assume-role]\nrole_arn = \"{DB_ROLE}\"\nsession_name = \"alice\"\nsource_identity = {{ value = \"alice@example.com\" }}\nexternal_id = \"ext-123\"\nduration = \"20m\"\n",
+    ));
     home.set("AWS_ENDPOINT_URL", &proxy.url());
     home.set("AWS_REGION", "eu-west-1");
 
@@ -421,30 +383,19 @@ fn web_identity_from_a_command_then_assume_role() {
     let creds = home.session_credentials();
     let who = vouch::sts::get_caller_identity(&creds, "eu-west-1", Some(&proxy.url())).unwrap();
     assert_eq!(who.arn, db_arn);
-    drop(moto);
 }
 
 #[test]
 fn web_identity_token_problems_are_exit_2_without_the_token() {
-    let home = Home::new(&format!(
-        "source = \"web-identity\"\n\n[web-identity]\nrole_arn = \"{WEB_ROLE}\"\ntoken_command = \"printf '{TOKEN}'; exit 7\"\n"
-    ));
+    let home = Home::web_identity(&format!("token_command = \"printf '{TOKEN}'; exit 7\"\n"));
     let out = home.vouch(&["login"]);
-    assert_eq!(out.status.code(), Some(2), "{}", describe(&out));
-    assert!(text(&out.stderr).contains("token_command failed (exit status 7)"));
+    assert_exit_says(&out, 2, "token_command failed (exit status 7)");
     assert_no_token(&out);
     assert_eq!(home.sessions(), 0);
 
-    let home = Home::new(&format!(
-        "source = \"web-identity\"\n\n[web-identity]\nrole_arn = \"{WEB_ROLE}\"\ntoken_file = \"/nonexistent/token\"\n"
-    ));
+    let home = Home::web_identity("token_file = \"/nonexistent/token\"\n");
     let out = home.vouch(&["login"]);
-    assert_eq!(out.status.code(), Some(2), "{}", describe(&out));
-    assert!(
-        text(&out.stderr).contains("/nonexistent/token does not exist"),
-        "{}",
-        describe(&out)
-    );
+    assert_exit_says(&out, 2, "/nonexistent/token does not exist");
 }
 
 #[test]
@@ -457,16 +408,7 @@ fn sts_errors_map_to_exit_codes() {
         (400, "ValidationError", 6),
     ] {
         let port = sts_error_standin(status, code);
-        let mut home = Home::new("");
-        let token = home.token_file();
-        std::fs::write(
-            home.path().join(".config/vouch/config.toml"),
-            format!(
-                "source = \"web-identity\"\n\n[web-identity]\nrole_arn = \"{WEB_ROLE}\"\ntoken_file = \"{}\"\n",
-                token.display()
-            ),
-        )
-        .unwrap();
+        let mut home = Home::web_identity("token_file = \"TOKEN_FILE\"\n");
         home.set("AWS_ENDPOINT_URL_STS", &format!("http://127.0.0.1:{port}"));
         let out = home.vouch(&["login"]);
         assert_eq!(out.status.code(), Some(exit), "{code}: {}", describe(&out));
@@ -484,27 +426,10 @@ fn sts_errors_map_to_exit_codes() {
         assert_eq!(home.sessions(), 0);
     }
     // Nothing listening: a network error.
-    let mut home = Home::new("");
-    let token = home.token_file();
-    std::fs::write(
-        home.path().join(".config/vouch/config.toml"),
-        format!(
-            "source = \"web-identity\"\n\n[web-identity]\nrole_arn = \"{WEB_ROLE}\"\ntoken_file = \"{}\"\n",
-            token.display()
-        ),
-    )
-    .unwrap();
-    home.set(
-        "AWS_ENDPOINT_URL_STS",
-        &format!("http://127.0.0.1:{}", free_port()),
-    );
+    let mut home = Home::web_identity("token_file = \"TOKEN_FILE\"\n");
+    home.set("AWS_ENDPOINT_URL_STS", &nowhere_url());
     let out = home.vouch(&["login"]);
-    assert_eq!(out.status.code(), Some(4), "{}", describe(&out));
-    assert!(
-        text(&out.stderr).contains("cannot reach STS"),
-        "{}",
-        describe(&out)
-    );
+    assert_exit_says(&out, 4, "cannot reach STS");
     assert_no_token(&out);
 }
 
@@ -529,11 +454,10 @@ fn roles_anywhere_then_assume_role_with_the_certificate_cn() {
     let Some(ra) = Rig::load("VOUCH_RA_RIG_ENV", "the IAM Roles Anywhere test endpoint") else {
         return;
     };
-    let tmp = tempfile::tempdir().unwrap();
-    let Some(moto) = start_moto(&tmp.path().join("moto.log")) else {
+    let Some(sts) = start_sts() else {
         return;
     };
-    let proxy = Recorder::start(moto.port);
+    let proxy = &sts.proxy;
     let mut home = Home::new(&ra_config(
         &ra,
         &format!("role_arn = \"{DB_ROLE}\"\nsource_identity = \"certificate-cn\"\n"),
@@ -584,17 +508,9 @@ fn roles_anywhere_then_assume_role_with_the_certificate_cn() {
         &ra,
         &format!("role_arn = \"{DB_ROLE}\"\nsession_name = \"db-admin\"\nsource_identity = \"certificate-cn\"\n"),
     ));
-    home.set(
-        "AWS_ENDPOINT_URL_STS",
-        &format!("http://127.0.0.1:{}", free_port()),
-    );
+    home.set("AWS_ENDPOINT_URL_STS", &nowhere_url());
     let out = home.vouch(&["login"]);
-    assert_eq!(out.status.code(), Some(4), "{}", describe(&out));
-    assert!(
-        text(&out.stderr).contains(&format!("STS AssumeRole for {DB_ROLE}")),
-        "{}",
-        describe(&out)
-    );
+    assert_exit_says(&out, 4, &format!("STS AssumeRole for {DB_ROLE}"));
     assert_eq!(home.sessions(), 0);
     proxy.clear();
     home.set("AWS_ENDPOINT_URL_STS", &proxy.url());
@@ -603,5 +519,4 @@ fn roles_anywhere_then_assume_role_with_the_certificate_cn() {
     let wire = proxy.text();
     assert!(wire.contains("RoleSessionName=db-admin"), "{wire}");
     assert!(wire.contains(&format!("SourceIdentity={cn}")), "{wire}");
-    drop(moto);
 }

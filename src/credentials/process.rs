@@ -12,62 +12,29 @@
 
 use super::{expiry, shlex, Credentials, Secret};
 use crate::error::{Error, Result};
-use std::io::Read;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
-/// The most a credential_process may print on stdout.
+/// The most a credential_process may print on stdout (read by
+/// [`crate::sts::capture_stdout`], which `token_command` uses too).
 const MAX_OUTPUT: u64 = 1 << 20;
 
 /// Runs the command and parses what it prints.
 pub(crate) fn run(profile: &str, command: &str) -> Result<Credentials> {
     let argv = argv(profile, command)?;
-    let mut child = Command::new(&argv[0])
-        .args(&argv[1..])
-        .stdin(Stdio::inherit())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .map_err(|e| {
+    let mut cmd = Command::new(&argv[0]);
+    cmd.args(&argv[1..]);
+    let stdout = crate::sts::capture_stdout(
+        &mut cmd,
+        &format!("credential_process of profile \"{profile}\""),
+        MAX_OUTPUT,
+        "more than 1 MiB; it should print one JSON object",
+        |e| {
             Error::config(format!(
                 "credential_process of profile \"{profile}\": cannot run `{}`: {e}",
                 argv[0]
             ))
-        })?;
-    let mut stdout = Vec::new();
-    let read = child
-        .stdout
-        .take()
-        .map(|out| out.take(MAX_OUTPUT + 1).read_to_end(&mut stdout));
-    if stdout.len() as u64 > MAX_OUTPUT {
-        let _ = child.kill();
-        let _ = child.wait();
-        return Err(Error::auth(format!(
-            "credential_process of profile \"{profile}\" printed more than 1 MiB; it should print one JSON object"
-        )));
-    }
-    let status = child
-        .wait()
-        .map_err(|e| Error::auth(format!("credential_process of profile \"{profile}\": {e}")))?;
-    if let Some(Err(e)) = read {
-        return Err(Error::auth(format!(
-            "credential_process of profile \"{profile}\": cannot read its output: {e}"
-        )));
-    }
-    if !status.success() {
-        let status = match status.code() {
-            Some(c) => format!("exit status {c}"),
-            None => {
-                use std::os::unix::process::ExitStatusExt;
-                match status.signal() {
-                    Some(s) => format!("killed by signal {s}"),
-                    None => "abnormal exit".to_owned(),
-                }
-            }
-        };
-        return Err(Error::auth(format!(
-            "credential_process of profile \"{profile}\" failed ({status}); what it printed on stderr, if anything, is above"
-        )));
-    }
+        },
+    )?;
     parse_output(profile, &stdout)
 }
 

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod moto;
+pub mod output;
 pub mod rig;
 pub mod standin;
 
