@@ -82,6 +82,9 @@ pub struct StatusArgs {
     pub source: SourceOptions,
     #[arg(long, value_enum, default_value_t = StatusFormat::Human)]
     pub format: StatusFormat,
+    /// Also ask AWS who the credentials are (STS GetCallerIdentity: a network call).
+    #[arg(long)]
+    pub check: bool,
 }
 
 /// Options shared by everything that signs a token.

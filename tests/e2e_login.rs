@@ -274,3 +274,37 @@ fn twenty_logins_at_once_make_one_session() {
     }
     assert_eq!(count() - before, 1, "one CreateSession for 20 logins");
 }
+
+#[test]
+fn exec_in_a_terminal_logs_in_first() {
+    let Some(ra) = ra() else { return };
+    let home = Home::new(&ra, "EC");
+    // `script` runs the command on a pseudo-terminal, as a user's shell would.
+    let cmd = format!(
+        "{} exec --explain -- psql -h mydb.cluster-abc123.us-east-1.rds.amazonaws.com -U app",
+        vouch_bin().display()
+    );
+    let out = Command::new("script")
+        .args(["-qec", &cmd, "/dev/null"])
+        .env_clear()
+        .envs(home.env())
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let all = text(&out.stdout);
+    assert!(out.status.success(), "{}", describe(&out));
+    assert!(all.contains("logged in: vouch-ra-ec"), "{all}");
+    assert!(all.contains("credentials: vouch session"), "{all}");
+    // The session is cached: a run without a terminal now uses it.
+    let out = home.vouch(&[
+        "exec",
+        "--explain",
+        "--",
+        "psql",
+        "-h",
+        "mydb.cluster-abc123.us-east-1.rds.amazonaws.com",
+        "-U",
+        "app",
+    ]);
+    assert!(out.status.success(), "{}", describe(&out));
+}

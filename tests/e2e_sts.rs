@@ -332,6 +332,14 @@ fn web_identity_login_then_status_shows_the_assumed_role() {
     let out = home.vouch(&["login"]);
     assert!(out.status.success(), "{}", describe(&out));
     assert_eq!(proxy.text(), "", "no STS call for a valid session");
+
+    // `status --check` asks STS who the session is.
+    let out = home.vouch(&["status", "--check", "--format", "json"]);
+    assert!(out.status.success(), "{}", describe(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["caller_arn"].as_str(), Some(arn.as_str()), "{v}");
+    assert_eq!(v["caller_account"].as_str(), Some(ACCOUNT), "{v}");
+    assert!(proxy.text().contains("Action=GetCallerIdentity"));
 }
 
 #[test]

@@ -93,12 +93,18 @@ fn cached_or_login(
     let cache = Cache::open(world)?;
     let key = cfg.cache_key();
     let now = SystemTime::now();
+    let fresh = |s: Session| {
+        announce("logged in", &s);
+        s
+    };
     let result = if force {
-        login(ui, cfg, world).and_then(|s| cache.put(&key, &s).map(|_| s))
+        login(ui, cfg, world)
+            .map(fresh)
+            .and_then(|s| cache.put(&key, &s).map(|_| s))
     } else {
         cache.get_or_refresh(&key, now, DEFAULT_SAFETY_WINDOW, || {
             if may_login {
-                login(ui, cfg, world)
+                login(ui, cfg, world).map(fresh)
             } else {
                 Err(Error::auth(format!(
                     "no valid session for {}: run `vouch login`",
@@ -322,18 +328,27 @@ fn assume_after(
 pub(super) fn run_login(ui: &Ui, args: LoginArgs, world: &dyn World) -> Result<i32> {
     crate::signer::yubikey::set_wait_for_key(Duration::from_secs(args.timeout));
     let cfg = config_for(&args.source, None, world)?;
+    let before =
+        Cache::open(world)?.get(&cfg.cache_key(), SystemTime::now(), DEFAULT_SAFETY_WINDOW);
     let session = cached_or_login(ui, &cfg, world, true, args.force)?;
+    if before.is_some() && !args.force {
+        announce("already logged in", &session);
+    }
+    Ok(0)
+}
+
+/// One line on stderr about a session (no secret).
+fn announce(what: &str, s: &Session) {
     eprintln!(
-        "vouch: logged in: {} ({}), valid until {}",
-        session.identity,
-        if session.hardware_backed {
+        "vouch: {what}: {} ({}), valid until {}",
+        s.identity,
+        if s.hardware_backed {
             "hardware-backed"
         } else {
             "not hardware-backed"
         },
-        expiry::format(session.expires_at())
+        expiry::format(s.expires_at())
     );
-    Ok(0)
 }
 
 pub(super) fn run_logout(ui: &Ui, world: &dyn World) -> Result<i32> {
@@ -393,6 +408,33 @@ pub(super) fn run_status(ui: &Ui, args: StatusArgs, world: &dyn World) -> Result
     let left = session
         .as_ref()
         .map(|s| s.expires_at().duration_since(now).unwrap_or_default());
+    // --check: who AWS says the credentials are (the chain's for aws-profile).
+    let caller = if args.check {
+        let creds = match (&session, &cfg.source) {
+            (Some(s), _) => Some(s.credentials.clone()),
+            (None, Source::AwsProfile { profile }) => Some(
+                credentials::resolve(
+                    &ChainOptions {
+                        profile: profile.clone(),
+                    },
+                    world,
+                    now,
+                )?
+                .0,
+            ),
+            (None, _) => None,
+        };
+        match creds {
+            Some(c) => Some(crate::sts::get_caller_identity(
+                &c,
+                &crate::sts::default_region(world),
+                crate::sts::endpoint_override(world).as_deref(),
+            )?),
+            None => None,
+        }
+    } else {
+        None
+    };
     let text = match args.format {
         StatusFormat::Human => {
             let mut out = format!("source:      {}\n", cfg.describe());
@@ -421,6 +463,9 @@ pub(super) fn run_status(ui: &Ui, args: StatusArgs, world: &dyn World) -> Result
                 ),
                 _ => out.push_str("session:     none: run `vouch login`\n"),
             }
+            if let Some(c) = &caller {
+                out.push_str(&format!("aws says:    {} (account {})\n", c.arn, c.account));
+            }
             out
         }
         StatusFormat::Json => {
@@ -433,6 +478,8 @@ pub(super) fn run_status(ui: &Ui, args: StatusArgs, world: &dyn World) -> Result
                 "hardware_backed": session.as_ref().map(|s| s.hardware_backed),
                 "expiration": session.as_ref().map(|s| expiry::format(s.expires_at())),
                 "seconds_left": left.map(|l| l.as_secs()),
+                "caller_arn": caller.as_ref().map(|c| c.arn.clone()),
+                "caller_account": caller.as_ref().map(|c| c.account.clone()),
             });
             format!("{v}\n")
         }
@@ -443,6 +490,9 @@ pub(super) fn run_status(ui: &Ui, args: StatusArgs, world: &dyn World) -> Result
                 cfg.kind().name(),
                 u8::from(session.is_some())
             );
+            if let Some(c) = &caller {
+                out.push_str(&format!("VOUCH_CALLER_ARN={}\n", q(&c.arn)));
+            }
             if let (Some(s), Some(left)) = (&session, left) {
                 out.push_str(&format!("VOUCH_IDENTITY={}\n", q(&s.identity)));
                 out.push_str(&format!(
