@@ -58,8 +58,18 @@
 //! file may be read only by its owner when it holds a secret; it must not
 //! be writable by group or others in any case, nor owned by another user
 //! (root is fine), and neither may any directory above it (a sticky
-//! directory like /tmp excepted), since whoever can change the file chooses
-//! the endpoint vouch sends signed requests to and the command it runs.
+//! directory like /tmp excepted, as others cannot replace the user's
+//! entries in it), since whoever can change the file chooses the endpoint
+//! vouch sends signed requests to and the command it runs. The checks apply
+//! to the file's real location: the path is resolved first (a symbolic
+//! link, say into a dotfiles repository, is fine, but the directories
+//! checked are those it leads to; a relative `VOUCH_CONFIG` is taken from
+//! the working directory), and the file is opened once, its owner and mode
+//! taken from the open file and its text read from it (see [`load`]).
+//! Relative paths in the file are relative to that real directory.
+//!
+//! Endpoints (`endpoint`) must be `https://` URLs, a local test endpoint
+//! too (with `ca_bundle` for its certificate): vouch speaks only TLS.
 //! What counts as a secret: `token_command` (a command line often carries a
 //! bearer token or a password). Paths (to a private key, a token file) and
 //! ARNs are not secrets: the files they name guard themselves, and ARNs
@@ -718,32 +728,53 @@ pub fn config_path(world: &dyn World) -> Result<(PathBuf, bool)> {
 /// Finds, checks (permissions, see the module documentation) and parses
 /// the configuration file. `Ok(None)` when there is none at the default
 /// place.
+///
+/// The path is first resolved to its real absolute location (symbolic
+/// links are fine, e.g. to a dotfiles repository, but the checks apply to
+/// where they lead; a relative `VOUCH_CONFIG` is taken from the working
+/// directory). Every directory above that location is checked, then the
+/// file is opened once, without following a link in its last component,
+/// and its owner, mode and type are taken from the open file, which is
+/// also what is read: nobody can swap the file between the check and the
+/// reading.
 pub fn load(world: &dyn World) -> Result<Option<ConfigFile>> {
-    let (path, explicit) = config_path(world)?;
-    let meta = match world.metadata(&path) {
-        Ok(m) => m,
+    let (given, explicit) = config_path(world)?;
+    let from_env = if explicit { " (from VOUCH_CONFIG)" } else { "" };
+    let path = match world.canonicalize(&given) {
+        Ok(p) => p,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit => return Ok(None),
         Err(e) => {
             return Err(Error::config(format!(
-                "cannot read the vouch configuration {}{}: {e}",
-                path.display(),
-                if explicit { " (from VOUCH_CONFIG)" } else { "" }
+                "cannot read the vouch configuration {}{from_env}: {e}",
+                given.display(),
             )))
         }
     };
+    check_directories(world, &path)?;
+    let (bytes, meta) = world.read_checked(&path).map_err(|e| {
+        if e.raw_os_error() == Some(nix::libc::ELOOP) {
+            Error::denied(format!(
+                "cannot read the vouch configuration {}{from_env}: it was replaced by a symbolic link while vouch checked it",
+                path.display()
+            ))
+        } else if e.kind() == std::io::ErrorKind::PermissionDenied {
+            Error::denied(format!("cannot read {}: {e}", path.display()))
+        } else {
+            Error::config(format!("cannot read {}: {e}", path.display()))
+        }
+    })?;
     if !meta.is_file {
         return Err(Error::config(format!(
             "the vouch configuration {} is not a regular file",
             path.display()
         )));
     }
-    check_writers(world, &path, meta)?;
-    let text = world.read_to_string(&path).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::PermissionDenied {
-            Error::denied(format!("cannot read {}: {e}", path.display()))
-        } else {
-            Error::config(format!("cannot read {}: {e}", path.display()))
-        }
+    check_file(&path, meta)?;
+    let text = String::from_utf8(bytes).map_err(|_| {
+        Error::config(format!(
+            "cannot read {}: stream did not contain valid UTF-8",
+            path.display()
+        ))
     })?;
     let file = ConfigFile::parse(&path, &text, world.home().as_deref())?;
     if file.holds_secret() && meta.mode & 0o044 != 0 {
@@ -761,9 +792,9 @@ pub fn load(world: &dyn World) -> Result<Option<ConfigFile>> {
     Ok(Some(file))
 }
 
-/// Nobody but the owner (or root) may change the file or any directory
-/// above it.
-fn check_writers(world: &dyn World, path: &Path, meta: crate::world::FileMeta) -> Result<()> {
+/// Nobody but the owner (or root) may change the file (its metadata from
+/// the open file).
+fn check_file(path: &Path, meta: crate::world::FileMeta) -> Result<()> {
     if meta.owned_by_other {
         return Err(Error::denied(format!(
             "{} belongs to another user, who could change where vouch gets credentials; use your own copy (`chmod 600` it)",
@@ -778,12 +809,32 @@ fn check_writers(world: &dyn World, path: &Path, meta: crate::world::FileMeta) -
             path.display()
         )));
     }
-    for dir in path
-        .ancestors()
-        .skip(1)
-        .filter(|d| !d.as_os_str().is_empty())
-    {
-        let Ok(m) = world.metadata(dir) else { continue };
+    Ok(())
+}
+
+/// Nobody but the user (or root) may change any directory above the file
+/// at its real, absolute `path`: each must be owned by root or the user,
+/// and not writable by group or others unless sticky. In a sticky directory
+/// (like /tmp) others can create entries but not rename or remove the
+/// user's, so it is safe only because the entry below it on the path (the
+/// next directory here, or the file in [`check_file`]) must be the user's
+/// or root's too.
+fn check_directories(world: &dyn World, path: &Path) -> Result<()> {
+    for dir in path.ancestors().skip(1) {
+        let m = world.metadata(dir).map_err(|e| {
+            Error::denied(format!(
+                "cannot check the directory {} of the vouch configuration {}: {e}",
+                dir.display(),
+                path.display()
+            ))
+        })?;
+        if !m.is_dir {
+            return Err(Error::denied(format!(
+                "{} above the vouch configuration {} is not a directory (any more)",
+                dir.display(),
+                path.display()
+            )));
+        }
         let sticky = m.mode & 0o1000 != 0;
         if m.owned_by_other || (m.mode & 0o022 != 0 && !sticky) {
             return Err(Error::denied(format!(
@@ -1406,7 +1457,8 @@ fn is_region(r: &str) -> bool {
             .is_some_and(|p| p.chars().all(|c| c.is_ascii_digit()))
 }
 
-/// `https://...`, or `http://` to the loopback interface (a test stand-in).
+/// `https://...` only: vouch's HTTPS client speaks TLS and nothing else,
+/// also to a local test endpoint (which then needs `ca_bundle`).
 fn check_endpoint(e: &str) -> std::result::Result<String, String> {
     let e = e.trim();
     let host = |rest: &str| rest.split(['/', '?', '#']).next().unwrap_or("").to_owned();
@@ -1414,14 +1466,12 @@ fn check_endpoint(e: &str) -> std::result::Result<String, String> {
         if !host(rest).is_empty() {
             return Ok(e.trim_end_matches('/').to_owned());
         }
-    } else if let Some(rest) = e.strip_prefix("http://") {
-        let h = host(rest);
-        let name = h.rsplit_once(':').map(|(n, _)| n).unwrap_or(&h);
-        if ["127.0.0.1", "localhost", "[::1]"].contains(&name) {
-            return Ok(e.trim_end_matches('/').to_owned());
-        }
+    } else if e
+        .get(..7)
+        .is_some_and(|p| p.eq_ignore_ascii_case("http://"))
+    {
         return Err(format!(
-            "endpoint \"{e}\" is plain http; use https:// (http:// only to 127.0.0.1, [::1] or localhost)"
+            "endpoint \"{e}\" is plain http, which vouch does not speak (not even to localhost); use an https:// URL (and ca_bundle for a test endpoint's certificate)"
         ));
     }
     Err(format!("endpoint \"{e}\" is not an https:// URL"))
@@ -1656,7 +1706,6 @@ mod tests {
         );
         let e = parse("[yubikey]\nendpoint = \"http://example.com\"\n").unwrap_err();
         assert!(e.message.contains("plain http"), "{e}");
-        assert!(parse("[yubikey]\nendpoint = \"http://127.0.0.1:8443/\"\n").is_ok());
         let e = parse(
             "[assume-role]\nrole_arn = \"{ROLE}\"\nsource_identity = \"cn\"\n"
                 .replace("{ROLE}", ROLE)
@@ -2056,5 +2105,321 @@ mod tests {
         let c = resolve(Some(&f), &Overrides::default()).unwrap();
         assert_eq!(c.source, Source::AwsProfile { profile: None });
         assert!(c.assume_role.is_some());
+    }
+
+    #[test]
+    fn endpoints_are_https_only() {
+        // vouch's client speaks only TLS: plain http is refused even to
+        // the loopback interface, with a message that says what to do
+        for e in [
+            "http://127.0.0.1:8443/",
+            "http://localhost:9000",
+            "http://[::1]:1",
+            "HTTP://127.0.0.1",
+            "http://example.com",
+        ] {
+            for table in ["yubikey", "software-key"] {
+                let text = format!("[{table}]\nendpoint = \"{e}\"\n");
+                let err = parse(&text).unwrap_err();
+                assert_eq!(err.code, ExitCode::Configuration);
+                assert!(err.message.contains("2:12: endpoint"), "{err}");
+                assert!(err.message.contains("plain http"), "{err}");
+                assert!(err.message.contains("use an https:// URL"), "{err}");
+            }
+        }
+        for e in ["ftp://x", "127.0.0.1:8443", "https://", ""] {
+            let err = parse(&format!("[yubikey]\nendpoint = \"{e}\"\n")).unwrap_err();
+            assert!(err.message.contains("is not an https:// URL"), "{err}");
+        }
+        let f = parse("[yubikey]\nendpoint = \"https://127.0.0.1:8443/\"\n").unwrap();
+        assert_eq!(
+            f.yubikey.unwrap().endpoint.as_deref(),
+            Some("https://127.0.0.1:8443")
+        );
+    }
+
+    #[test]
+    fn symlinks_are_checked_where_they_lead() {
+        let text = yubikey_file();
+        const REAL: &str = "/srv/dotfiles/vouch/config.toml";
+        let linked = || {
+            FakeWorld::new()
+                .var("HOME", "/home/u")
+                .symlink(CFG, REAL)
+                .file(REAL, &text)
+                .mode(REAL, 0o600)
+        };
+        // a link into a safe place is fine; the file is its real location
+        // (relative paths in it are relative to there)
+        let f = load(&linked()).unwrap().unwrap();
+        assert_eq!(f.path, PathBuf::from(REAL));
+        let c = resolve(Some(&f), &Overrides::default()).unwrap();
+        assert_eq!(c.file.as_deref(), Some(Path::new(REAL)));
+        let Source::RolesAnywhere(ra) = &c.source else {
+            panic!()
+        };
+        assert_eq!(
+            ra.chain.as_deref(),
+            Some(Path::new("/srv/dotfiles/vouch/chain.pem"))
+        );
+        // the real parent directory belongs to another user: refused, even
+        // though every directory on the literal path is the user's
+        let e = load(&linked().owned_by_other("/srv/dotfiles/vouch")).unwrap_err();
+        assert_eq!(e.code, ExitCode::PermissionDenied);
+        assert!(
+            e.message.contains(&format!(
+                "the directory /srv/dotfiles/vouch of the vouch configuration {REAL} belongs to another user"
+            )),
+            "{e}"
+        );
+        assert!(e.message.contains("chmod go-w /srv/dotfiles/vouch"), "{e}");
+        // ... or one above it is writable by others
+        let e = load(&linked().mode("/srv", 0o777)).unwrap_err();
+        assert_eq!(e.code, ExitCode::PermissionDenied);
+        assert!(e.message.contains("the directory /srv of"), "{e}");
+        assert!(e.message.contains("is writable by others"), "{e}");
+        // the real file belongs to another user or is writable by others
+        let e = load(&linked().owned_by_other(REAL)).unwrap_err();
+        assert_eq!(e.code, ExitCode::PermissionDenied);
+        assert!(e.message.contains("belongs to another user"), "{e}");
+        let e = load(&linked().mode(REAL, 0o666)).unwrap_err();
+        assert!(
+            e.message.contains(&format!("run `chmod 600 {REAL}`")),
+            "{e}"
+        );
+        // a link to a directory on the way: the real directories count
+        let w = FakeWorld::new()
+            .var("HOME", "/home/u")
+            .symlink("/home/u/.config", "/shared/cfg")
+            .file("/shared/cfg/vouch/config.toml", &text)
+            .mode("/shared/cfg/vouch/config.toml", 0o600)
+            .owned_by_other("/shared/cfg");
+        let e = load(&w).unwrap_err();
+        assert_eq!(e.code, ExitCode::PermissionDenied);
+        assert!(e.message.contains("the directory /shared/cfg of"), "{e}");
+        // a relative link, resolved against the link's directory
+        let w = linked().symlink(CFG, "../../../../srv/dotfiles/vouch/config.toml");
+        assert_eq!(load(&w).unwrap().unwrap().path, PathBuf::from(REAL));
+        // a dangling link at the default place is no file, as before
+        let w = FakeWorld::new()
+            .var("HOME", "/home/u")
+            .dir("/home/u/.config/vouch")
+            .symlink(CFG, "/nowhere/config.toml");
+        assert_eq!(load(&w).unwrap(), None);
+    }
+
+    #[test]
+    fn a_relative_vouch_config_is_taken_from_the_working_directory() {
+        let text = yubikey_file();
+        let w = FakeWorld::new()
+            .var("HOME", "/home/u")
+            .var(ENV_CONFIG, "config.toml")
+            .cwd("/home/u/proj")
+            .file("/home/u/proj/config.toml", &text)
+            .mode("/home/u/proj/config.toml", 0o600);
+        let f = load(&w).unwrap().unwrap();
+        assert_eq!(f.path, PathBuf::from("/home/u/proj/config.toml"));
+        // a world-writable working directory (not sticky) is refused
+        let e = load(
+            &w.clone()
+                .cwd("/scratch")
+                .file("/scratch/config.toml", &text)
+                .mode("/scratch/config.toml", 0o600)
+                .mode("/scratch", 0o777),
+        )
+        .unwrap_err();
+        assert_eq!(e.code, ExitCode::PermissionDenied);
+        assert!(
+            e.message.contains(
+                "the directory /scratch of the vouch configuration /scratch/config.toml is writable by others"
+            ),
+            "{e}"
+        );
+        // and so is a working directory owned by someone else
+        let e = load(&w.clone().owned_by_other("/home/u/proj")).unwrap_err();
+        assert!(e.message.contains("the directory /home/u/proj of"), "{e}");
+        // `..` leaves through the real directories
+        let w2 = w.clone().var(ENV_CONFIG, "../proj/./config.toml");
+        assert_eq!(
+            load(&w2).unwrap().unwrap().path,
+            PathBuf::from("/home/u/proj/config.toml")
+        );
+        // a missing relative VOUCH_CONFIG is still an error
+        let e = load(&w.var(ENV_CONFIG, "nope.toml")).unwrap_err();
+        assert_eq!(e.code, ExitCode::Configuration);
+        assert!(e.message.contains("nope.toml (from VOUCH_CONFIG)"), "{e}");
+    }
+
+    #[test]
+    fn a_sticky_directory_needs_the_users_own_file() {
+        let w = FakeWorld::new()
+            .var("HOME", "/home/u")
+            .var(ENV_CONFIG, "/tmp/v.toml")
+            .file("/tmp/v.toml", "")
+            .mode("/tmp/v.toml", 0o600)
+            .mode("/tmp", 0o1777);
+        assert!(load(&w).is_ok());
+        // another user's file in /tmp is theirs to change
+        let e = load(&w.clone().owned_by_other("/tmp/v.toml")).unwrap_err();
+        assert_eq!(e.code, ExitCode::PermissionDenied);
+        // as is another user's directory in /tmp
+        let w = FakeWorld::new()
+            .var("HOME", "/home/u")
+            .var(ENV_CONFIG, "/tmp/d/v.toml")
+            .file("/tmp/d/v.toml", "")
+            .mode("/tmp/d/v.toml", 0o600)
+            .mode("/tmp", 0o1777)
+            .owned_by_other("/tmp/d");
+        let e = load(&w).unwrap_err();
+        assert!(e.message.contains("the directory /tmp/d of"), "{e}");
+        // a link from /tmp into another user's directory
+        let w = FakeWorld::new()
+            .var("HOME", "/home/u")
+            .var(ENV_CONFIG, "/tmp/v.toml")
+            .symlink("/tmp/v.toml", "/home/mallory/v.toml")
+            .file("/home/mallory/v.toml", "")
+            .mode("/home/mallory/v.toml", 0o600)
+            .mode("/tmp", 0o1777)
+            .owned_by_other("/home/mallory");
+        let e = load(&w).unwrap_err();
+        assert!(e.message.contains("the directory /home/mallory of"), "{e}");
+    }
+
+    #[test]
+    fn the_file_is_opened_without_following_a_last_link() {
+        // what a link swapped in after the checks looks like: read_checked
+        // refuses to follow it (O_NOFOLLOW), and load says so with exit 5
+        struct Swapped(FakeWorld);
+        impl World for Swapped {
+            fn var(&self, name: &str) -> Option<String> {
+                World::var(&self.0, name)
+            }
+            fn read_to_string(&self, path: &Path) -> std::io::Result<String> {
+                self.0.read_to_string(path)
+            }
+            fn login_user(&self) -> Option<String> {
+                self.0.login_user()
+            }
+            fn home(&self) -> Option<PathBuf> {
+                self.0.home()
+            }
+            fn metadata(&self, path: &Path) -> std::io::Result<crate::world::FileMeta> {
+                self.0.metadata(path)
+            }
+            fn canonicalize(&self, path: &Path) -> std::io::Result<PathBuf> {
+                self.0.canonicalize(path)
+            }
+            fn read_checked(
+                &self,
+                path: &Path,
+            ) -> std::io::Result<(Vec<u8>, crate::world::FileMeta)> {
+                let w = self.0.clone().symlink(path.to_str().unwrap(), "/evil.toml");
+                w.read_checked(path)
+            }
+        }
+        let w = Swapped(world(&yubikey_file()).file("/evil.toml", ""));
+        let e = load(&w).unwrap_err();
+        assert_eq!(e.code, ExitCode::PermissionDenied);
+        assert!(e.message.contains(CFG), "{e}");
+        assert!(e.message.contains("replaced by a symbolic link"), "{e}");
+    }
+
+    /// On the real file system (as root, which can give a directory to
+    /// `nobody`): a config that is a symlink into another user's directory
+    /// is refused; one into the user's own is read from its real place.
+    #[test]
+    fn real_files_symlinked_into_another_users_directory() {
+        use crate::world::{FileMeta, RealWorld};
+        use std::os::unix::fs::{symlink, PermissionsExt};
+        struct Env(std::collections::HashMap<String, String>);
+        impl World for Env {
+            fn var(&self, name: &str) -> Option<String> {
+                self.0.get(name).cloned()
+            }
+            fn read_to_string(&self, path: &Path) -> std::io::Result<String> {
+                RealWorld.read_to_string(path)
+            }
+            fn login_user(&self) -> Option<String> {
+                RealWorld.login_user()
+            }
+            fn home(&self) -> Option<PathBuf> {
+                self.var("HOME").map(PathBuf::from)
+            }
+            fn metadata(&self, path: &Path) -> std::io::Result<FileMeta> {
+                RealWorld.metadata(path)
+            }
+            fn canonicalize(&self, path: &Path) -> std::io::Result<PathBuf> {
+                RealWorld.canonicalize(path)
+            }
+            fn read_checked(&self, path: &Path) -> std::io::Result<(Vec<u8>, FileMeta)> {
+                RealWorld.read_checked(path)
+            }
+        }
+        if !nix::unistd::geteuid().is_root() {
+            eprintln!("skipped: needs root to give a directory to nobody");
+            return;
+        }
+        let Ok(Some(nobody)) = nix::unistd::User::from_name("nobody") else {
+            eprintln!("skipped: no user nobody");
+            return;
+        };
+        let tmp = tempfile::tempdir().unwrap();
+        let root = std::fs::canonicalize(tmp.path()).unwrap();
+        let mode = |p: &Path, m: u32| {
+            std::fs::set_permissions(p, std::fs::Permissions::from_mode(m)).unwrap()
+        };
+        mode(&root, 0o700);
+        let home = root.join("home");
+        let cfg_dir = home.join(".config/vouch");
+        std::fs::create_dir_all(&cfg_dir).unwrap();
+        let theirs = root.join("theirs");
+        let mine = root.join("mine");
+        for d in [&theirs, &mine] {
+            std::fs::create_dir(d).unwrap();
+            mode(d, 0o755);
+            std::fs::write(d.join("config.toml"), "source = \"aws-profile\"\n").unwrap();
+            mode(&d.join("config.toml"), 0o600);
+        }
+        std::os::unix::fs::chown(&theirs, Some(nobody.uid.as_raw()), None).unwrap();
+        let link = cfg_dir.join("config.toml");
+        let env = Env([("HOME".to_owned(), home.display().to_string())]
+            .into_iter()
+            .collect());
+
+        symlink(theirs.join("config.toml"), &link).unwrap();
+        let e = load(&env).unwrap_err();
+        assert_eq!(e.code, ExitCode::PermissionDenied);
+        assert_eq!(e.code as i32, 5);
+        assert!(
+            e.message.contains(&format!(
+                "the directory {} of the vouch configuration {} belongs to another user",
+                theirs.display(),
+                theirs.join("config.toml").display()
+            )),
+            "{e}"
+        );
+
+        std::fs::remove_file(&link).unwrap();
+        symlink(mine.join("config.toml"), &link).unwrap();
+        let f = load(&env).unwrap().unwrap();
+        assert_eq!(f.path, mine.join("config.toml"));
+        assert_eq!(f.source, Some(SourceKind::AwsProfile));
+
+        // opening never follows a link in the last component, and a FIFO
+        // is reported (not read, no hang)
+        let e = RealWorld.read_checked(&link).unwrap_err();
+        assert_eq!(e.raw_os_error(), Some(nix::libc::ELOOP));
+        let fifo = mine.join("fifo");
+        nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o600)).unwrap();
+        let (bytes, meta) = RealWorld.read_checked(&fifo).unwrap();
+        assert!(bytes.is_empty() && !meta.is_file);
+        let env = Env([
+            ("HOME".to_owned(), home.display().to_string()),
+            (ENV_CONFIG.to_owned(), fifo.display().to_string()),
+        ]
+        .into_iter()
+        .collect());
+        let e = load(&env).unwrap_err();
+        assert!(e.message.contains("is not a regular file"), "{e}");
     }
 }

@@ -62,6 +62,39 @@ use crate::world::World;
 /// How much life a cached session must have left to be used.
 pub const DEFAULT_SAFETY_WINDOW: Duration = Duration::from_secs(60);
 
+/// The longest an AWS session lasts (a role's maximum session duration,
+/// Roles Anywhere's `durationSeconds`, STS: 12 hours at most).
+pub const MAX_SESSION_LIFE: Duration = Duration::from_secs(12 * 3600);
+
+/// How far the server's clock may be ahead of this one before an
+/// expiration past [`MAX_SESSION_LIFE`] is refused.
+pub const CLOCK_SLACK: Duration = Duration::from_secs(5 * 60);
+
+/// Characters a server-given text must not bring to a terminal or a file:
+/// control characters (escape sequences, newlines), bidirectional
+/// overrides, embeddings and isolates (U+202A-U+202E, U+2066-U+2069),
+/// marks and invisible formatting characters (U+061C, U+200B-U+200F,
+/// U+2028-U+2029, U+2060-U+206F, U+FEFF, U+FFF9-U+FFFB).
+pub fn unsafe_char(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{061C}'
+                | '\u{200B}'..='\u{200F}'
+                | '\u{2028}'..='\u{202E}'
+                | '\u{2060}'..='\u{206F}'
+                | '\u{FEFF}'
+                | '\u{FFF9}'..='\u{FFFB}'
+        )
+}
+
+/// `s` with every [`unsafe_char`] replaced by `?`: safe to print.
+pub fn clean_text(s: &str) -> String {
+    s.chars()
+        .map(|c| if unsafe_char(c) { '?' } else { c })
+        .collect()
+}
+
 /// The largest session file vouch reads.
 const MAX_FILE: u64 = 64 * 1024;
 
@@ -122,6 +155,8 @@ pub struct Session {
 
 impl Session {
     /// A session to cache: the credentials must say when they expire.
+    /// `source` and `identity` are cleaned ([`clean_text`]): they may come
+    /// from a server (an ARN, a certificate's subject) and are printed.
     pub fn new(
         credentials: Credentials,
         source: impl Into<String>,
@@ -130,8 +165,8 @@ impl Session {
     ) -> Result<Session> {
         let s = Session {
             credentials,
-            source: source.into(),
-            identity: identity.into(),
+            source: clean_text(&source.into()),
+            identity: clean_text(&identity.into()),
             hardware_backed,
         };
         s.check()?;
@@ -170,6 +205,38 @@ impl Session {
     pub fn valid_at(&self, now: SystemTime, window: Duration) -> bool {
         self.expires_at() > now + window
     }
+
+    /// Whether the expiration is further from `now` than any AWS session
+    /// lasts ([`MAX_SESSION_LIFE`] plus [`CLOCK_SLACK`]).
+    fn too_long_at(&self, now: SystemTime) -> bool {
+        self.expires_at() > now + MAX_SESSION_LIFE + CLOCK_SLACK
+    }
+
+    /// A session just obtained is fit to use and cache at `now`: it expires
+    /// more than `window` from now (else exit 2), and no later than an AWS
+    /// session can last (else exit 1: a broken or hostile endpoint, or a
+    /// wrong clock).
+    pub fn check_fresh(&self, now: SystemTime, window: Duration) -> Result<()> {
+        let t = self.expires_at();
+        if !self.valid_at(now, window) {
+            return Err(Error::auth(format!(
+                "the credentials from {} expire at {}, {} (less than {} s from now): check the clock and the profile's duration",
+                self.source,
+                expiry::format(t),
+                if t <= now { "already past" } else { "too soon" },
+                window.as_secs()
+            )));
+        }
+        if self.too_long_at(now) {
+            return Err(Error::general(format!(
+                "the credentials from {} claim to be valid until {}, more than {} hours from now, longer than any AWS session lasts: refusing them; check the clock and the endpoint",
+                self.source,
+                expiry::format(t),
+                MAX_SESSION_LIFE.as_secs() / 3600
+            )));
+        }
+        Ok(())
+    }
 }
 
 /// The file's JSON, borrowed for writing.
@@ -202,10 +269,35 @@ struct FileIn {
 
 /// The session cache directory of this user (see the module documentation).
 pub fn session_dir(world: &dyn World) -> Result<PathBuf> {
-    if let Some(x) = world.var("XDG_RUNTIME_DIR").filter(|x| x.starts_with('/')) {
-        return Ok(PathBuf::from(x).join("vouch").join("sessions"));
+    if let Some(x) = runtime_session_dir(world) {
+        return Ok(x);
     }
     Ok(crate::ca::cache_dir(world)?.join("sessions"))
+}
+
+fn runtime_session_dir(world: &dyn World) -> Option<PathBuf> {
+    world
+        .var("XDG_RUNTIME_DIR")
+        .filter(|x| x.starts_with('/'))
+        .map(|x| PathBuf::from(x).join("vouch").join("sessions"))
+}
+
+/// Every directory this user's sessions may be in, whatever the
+/// environment was when they were written: [`session_dir`] first, then the
+/// other one (the runtime directory's, the cache directory's) if known.
+/// For `vouch logout`, which must find them all.
+pub fn session_dirs(world: &dyn World) -> Result<Vec<PathBuf>> {
+    let mut dirs = vec![session_dir(world)?];
+    let others = [
+        runtime_session_dir(world),
+        crate::ca::cache_dir(world).ok().map(|d| d.join("sessions")),
+    ];
+    for d in others.into_iter().flatten() {
+        if !dirs.contains(&d) {
+            dirs.push(d);
+        }
+    }
+    Ok(dirs)
 }
 
 /// The session cache (see the module documentation).
@@ -274,16 +366,30 @@ impl Cache {
     }
 
     /// The session for `key` if cached and valid at `now` for more than
-    /// `window`. No lock is taken: files are only ever replaced whole.
+    /// `window`. No lock is taken: files are only ever replaced whole. A
+    /// session said to last longer than any AWS session (written before
+    /// vouch checked that, or with the clock set back since) is ignored
+    /// with a warning.
     pub fn get(&self, key: &CacheKey, now: SystemTime, window: Duration) -> Option<Session> {
-        self.read(key).filter(|s| s.valid_at(now, window))
+        let s = self.read(key)?;
+        if s.too_long_at(now) {
+            self.warn(format!(
+                "ignoring the cached session {}: it claims to be valid until {}, longer than any AWS session lasts; it will be replaced at the next login",
+                self.file(key).display(),
+                expiry::format(s.expires_at())
+            ));
+            return None;
+        }
+        s.valid_at(now, window).then_some(s)
     }
 
     /// The cached session if valid, else a new one from `refresh`, cached.
     /// Of several processes doing this at once, one refreshes and the
     /// others wait for it and use its session (see the module
     /// documentation). `now` is when the caller asked; time spent waiting
-    /// for the lock is added to it before the second look.
+    /// for the lock (and refreshing) is added to it before the second look
+    /// (and before the new session is checked). A new session that fails
+    /// [`Session::check_fresh`] is returned as an error, never cached.
     pub fn get_or_refresh(
         &self,
         key: &CacheKey,
@@ -301,11 +407,14 @@ impl Cache {
         }
         let session = refresh()?;
         session.check()?;
+        session.check_fresh(now + started.elapsed(), window)?;
         self.write_locked(key, &session)?;
         Ok(session)
     }
 
     /// Caches `session` under `key` (taking the lock), replacing any other.
+    /// Its expiry is not checked against the clock: a caller with a new
+    /// session checks it with [`Session::check_fresh`] first.
     pub fn put(&self, key: &CacheKey, session: &Session) -> Result<()> {
         session.check()?;
         let _lock = self.lock(key)?;
@@ -573,8 +682,8 @@ impl Cache {
                 session_token: token,
                 expires_at: Some(expires_at),
             },
-            source: raw.source,
-            identity: raw.identity,
+            source: clean_text(&raw.source),
+            identity: clean_text(&raw.identity),
             hardware_backed: raw.hardware_backed,
         };
         session
@@ -870,6 +979,142 @@ mod tests {
         );
         c.put(&k, &session("ASIA", 3600)).unwrap();
         assert!(!tmp.exists());
+    }
+
+    #[test]
+    fn a_new_session_must_be_fresh_and_no_longer_than_aws_allows() {
+        let w = DEFAULT_SAFETY_WINDOW;
+        assert!(session("ASIA", 3600).check_fresh(now(), w).is_ok());
+        assert!(session("ASIA", 12 * 3600).check_fresh(now(), w).is_ok());
+        // a little skew between the server's clock and ours is fine
+        assert!(session("ASIA", 12 * 3600 + 60)
+            .check_fresh(now(), w)
+            .is_ok());
+        // expired
+        let mut old = session("ASIA", 1);
+        old.credentials.expires_at = Some(now() - Duration::from_secs(3600));
+        let e = old.check_fresh(now(), w).unwrap_err();
+        assert_eq!(e.code, crate::error::ExitCode::NotAuthenticated);
+        assert!(e.message.contains("already past"), "{e}");
+        assert!(e.message.contains("2024-05-01T11:00:00Z"), "{e}");
+        assert!(e.message.contains("IAM Roles Anywhere"), "{e}");
+        assert!(e.message.contains("check the clock"), "{e}");
+        // within the safety window
+        let e = session("ASIA", 30).check_fresh(now(), w).unwrap_err();
+        assert_eq!(e.code, crate::error::ExitCode::NotAuthenticated);
+        assert!(e.message.contains("too soon"), "{e}");
+        let e = session("ASIA", 60).check_fresh(now(), w).unwrap_err();
+        assert!(e.message.contains("too soon"), "{e}");
+        // absurdly far away
+        for life in [12 * 3600 + 3600, 6 * 365 * 86400] {
+            let e = session("ASIA", life).check_fresh(now(), w).unwrap_err();
+            assert_eq!(e.code, crate::error::ExitCode::General);
+            assert!(e.message.contains("longer than any AWS session"), "{e}");
+            assert!(!e.message.contains("secret-of"), "{e}");
+        }
+    }
+
+    #[test]
+    fn a_stale_or_absurd_refresh_is_refused_and_not_cached() {
+        let (_d, c) = cache();
+        let k = key("a");
+        let file = c.dir().join(format!("{k}.json"));
+        let mut old = session("ASIAOLD", 1);
+        old.credentials.expires_at = Some(UNIX_EPOCH + Duration::from_secs(978_307_200)); // 2001
+        for (bad, code) in [
+            (old, crate::error::ExitCode::NotAuthenticated),
+            (
+                session("ASIASOON", 59),
+                crate::error::ExitCode::NotAuthenticated,
+            ),
+            (
+                session("ASIAFAR", 5 * 365 * 86400),
+                crate::error::ExitCode::General,
+            ),
+        ] {
+            let e = c
+                .get_or_refresh(&k, now(), DEFAULT_SAFETY_WINDOW, || Ok(bad.clone()))
+                .unwrap_err();
+            assert_eq!(e.code, code, "{e}");
+            assert!(!file.exists(), "{e}");
+        }
+        // a cached one that claims too long a life is not used
+        c.put(&k, &session("ASIAFAR", 5 * 365 * 86400)).unwrap();
+        assert!(c.get(&k, now(), DEFAULT_SAFETY_WINDOW).is_none());
+        let w = c.take_warnings();
+        assert!(
+            w.len() == 1 && w[0].contains("longer than any AWS session"),
+            "{w:?}"
+        );
+        let s = c
+            .get_or_refresh(&k, now(), DEFAULT_SAFETY_WINDOW, || {
+                Ok(session("ASIAGOOD", 3600))
+            })
+            .unwrap();
+        assert_eq!(s.credentials.access_key_id, "ASIAGOOD");
+        c.take_warnings();
+    }
+
+    #[test]
+    fn identity_text_is_cleaned_before_it_is_kept() {
+        let dirty =
+            "\u{1b}]0;pwned\u{7}CN=al\u{202E}ecil\u{2066}x\u{2069}\n\u{1b}[2Jy\u{200F}z\u{2028}";
+        assert_eq!(clean_text(dirty), "?]0;pwned?CN=al?ecil?x???[2Jy?z?");
+        assert_eq!(
+            clean_text("CN=Zoë Ω as arn:aws:sts::1:assumed-role/R/s"),
+            "CN=Zoë Ω as arn:aws:sts::1:assumed-role/R/s"
+        );
+        for c in [
+            '\u{202A}', '\u{202B}', '\u{202C}', '\u{202D}', '\u{202E}', '\u{2066}', '\u{2067}',
+            '\u{2068}', '\u{2069}', '\r', '\t', '\u{85}', '\u{9b}',
+        ] {
+            assert!(unsafe_char(c), "{c:?}");
+        }
+        let s = Session::new(
+            session("ASIA", 3600).credentials,
+            "source \u{1b}[31mred",
+            dirty,
+            false,
+        )
+        .unwrap();
+        assert!(!s.identity.chars().any(unsafe_char), "{:?}", s.identity);
+        assert!(!s.source.chars().any(unsafe_char), "{:?}", s.source);
+        assert_eq!(s.source, "source ?[31mred");
+        // and a file written with such text (by an older vouch) is cleaned on reading
+        let (_d, c) = cache();
+        let k = key("a");
+        let mut raw = s.clone();
+        raw.identity = dirty.into();
+        c.put(&k, &raw).unwrap();
+        let got = c.get(&k, now(), DEFAULT_SAFETY_WINDOW).unwrap();
+        assert_eq!(got.identity, s.identity);
+    }
+
+    #[test]
+    fn logout_knows_every_place_sessions_may_be() {
+        let w = FakeWorld::new()
+            .var("HOME", "/home/u")
+            .var("XDG_RUNTIME_DIR", "/run/user/1000");
+        assert_eq!(
+            session_dirs(&w).unwrap(),
+            [
+                PathBuf::from("/run/user/1000/vouch/sessions"),
+                PathBuf::from("/home/u/.cache/vouch/sessions")
+            ]
+        );
+        let w = FakeWorld::new()
+            .var("HOME", "/home/u")
+            .var("XDG_CACHE_HOME", "/c");
+        assert_eq!(
+            session_dirs(&w).unwrap(),
+            [PathBuf::from("/c/vouch/sessions")]
+        );
+        // no home: the runtime directory only
+        let w = FakeWorld::new().var("XDG_RUNTIME_DIR", "/run/user/1000");
+        assert_eq!(
+            session_dirs(&w).unwrap(),
+            [PathBuf::from("/run/user/1000/vouch/sessions")]
+        );
     }
 
     #[test]

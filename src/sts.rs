@@ -16,10 +16,16 @@
 //! `ExpiredToken`, `InvalidIdentityToken` and friends exit 2, a
 //! `ValidationError` exit 6, an unreachable endpoint or a timeout exit 4.
 //!
-//! The web identity token comes from a file (re-read at each login) or from
-//! the standard output of `token_command` run with `sh -c` (stderr goes to
-//! the terminal, stdin is inherited so a helper may prompt); it is trimmed,
-//! at most [`MAX_TOKEN_BYTES`] read, kept as a [`Secret`] and never printed.
+//! The web identity token comes from a file (re-read at each login; a
+//! regular file only, so never a FIFO or a device) or from the standard
+//! output of `token_command` run by `sh` (handed over in the environment,
+//! never on a command line other users can see; stderr goes to the
+//! terminal, stdin is inherited so a helper may prompt); it is trimmed, at
+//! most [`MAX_TOKEN_BYTES`] read, kept as a [`Secret`] and never printed.
+//!
+//! What STS says in an error is cleaned before it is shown: no control
+//! characters (so no terminal escape sequences), no bidirectional
+//! overrides, at most a few hundred characters.
 
 use std::error::Error as StdError;
 use std::io::Read;
@@ -138,10 +144,12 @@ pub fn session_name(configured: Option<&str>, hints: &[Option<&str>]) -> String 
 }
 
 /// The web identity token, from its file or its command. Messages never
-/// quote the token, nor the command (it may carry a secret).
-pub fn read_token(source: &TokenSource, world: &dyn World) -> Result<Secret> {
+/// quote the token, nor the command (it may carry a secret). Both come
+/// from the real machine, not `_world`: the file is read with checks
+/// [`World`] cannot make (see [`read_token_file`]), as the command is run.
+pub fn read_token(source: &TokenSource, _world: &dyn World) -> Result<Secret> {
     let (raw, what) = match source {
-        TokenSource::File(path) => (read_token_file(path, world)?, token_file_what(path)),
+        TokenSource::File(path) => (read_token_file(path)?, token_file_what(path)),
         TokenSource::Command(cmd) => (run_token_command(cmd)?, "token_command".to_owned()),
     };
     // Held as a Secret (zeroed on drop) from here on.
@@ -168,35 +176,129 @@ fn token_file_what(path: &Path) -> String {
     format!("token_file {}", path.display())
 }
 
-fn read_token_file(path: &Path, world: &dyn World) -> Result<Vec<u8>> {
-    let bytes = world.read(path).map_err(|e| {
-        let what = token_file_what(path);
-        match e.kind() {
-            std::io::ErrorKind::NotFound => Error::auth(format!(
-                "cannot read the web identity token: {what} does not exist"
-            )),
-            std::io::ErrorKind::PermissionDenied => {
-                Error::denied(format!("cannot read the web identity token: {what}: {e}"))
-            }
-            _ => Error::auth(format!("cannot read the web identity token: {what}: {e}")),
-        }
-    })?;
-    if bytes.len() > MAX_TOKEN_BYTES {
+/// Reads `path` from the real file system (not through [`World`], which
+/// can neither refuse a FIFO or a device before reading it nor stop after
+/// [`MAX_TOKEN_BYTES`]): opened without blocking (a FIFO without a writer
+/// must not hang us), then the opened descriptor `fstat`ed and anything
+/// but a regular file refused; a file larger than [`MAX_TOKEN_BYTES`] is
+/// refused by its size, and at most `MAX_TOKEN_BYTES + 1` bytes are read
+/// (it may grow meanwhile).
+fn read_token_file(path: &Path) -> Result<Vec<u8>> {
+    use std::os::unix::fs::OpenOptionsExt;
+    use std::os::unix::io::AsRawFd;
+    let what = || token_file_what(path);
+    let io_error = |e: std::io::Error| match e.kind() {
+        std::io::ErrorKind::NotFound => Error::auth(format!(
+            "cannot read the web identity token: {} does not exist",
+            what()
+        )),
+        std::io::ErrorKind::PermissionDenied => Error::denied(format!(
+            "cannot read the web identity token: {}: {e}",
+            what()
+        )),
+        _ => Error::auth(format!(
+            "cannot read the web identity token: {}: {e}",
+            what()
+        )),
+    };
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(nix::libc::O_NONBLOCK | nix::libc::O_NOCTTY)
+        .open(path)
+        .map_err(io_error)?;
+    // fstat(2) of what was opened, not stat(2) of the name.
+    let meta = file.metadata().map_err(io_error)?;
+    if !meta.is_file() {
         return Err(Error::auth(format!(
-            "{} is larger than {MAX_TOKEN_BYTES} bytes: not a web identity token",
-            token_file_what(path)
+            "{} is not a regular file ({}): not a web identity token",
+            what(),
+            file_kind(&meta.file_type())
         )));
+    }
+    if meta.len() > MAX_TOKEN_BYTES as u64 {
+        return Err(too_large(path));
+    }
+    // Back to blocking reads (O_NONBLOCK means nothing for a local regular
+    // file, but a network or FUSE file system may honour it).
+    nix::fcntl::fcntl(
+        file.as_raw_fd(),
+        nix::fcntl::FcntlArg::F_SETFL(nix::fcntl::OFlag::empty()),
+    )
+    .map_err(|e| io_error(e.into()))?;
+    // Room for all that is read, so the token is never copied by a
+    // reallocation (and left behind, unzeroed).
+    let mut bytes = Vec::with_capacity(MAX_TOKEN_BYTES + 1);
+    let read = file
+        .take(MAX_TOKEN_BYTES as u64 + 1)
+        .read_to_end(&mut bytes);
+    if let Err(e) = read {
+        bytes.fill(0);
+        return Err(io_error(e));
+    }
+    if bytes.len() > MAX_TOKEN_BYTES {
+        bytes.fill(0);
+        return Err(too_large(path));
     }
     Ok(bytes)
 }
 
-/// `sh -c COMMAND`: stdout captured (at most [`MAX_TOKEN_BYTES`]), stderr
-/// and stdin the terminal's.
-fn run_token_command(cmd: &Secret) -> Result<Vec<u8>> {
+fn too_large(path: &Path) -> Error {
+    Error::auth(format!(
+        "{} is larger than {MAX_TOKEN_BYTES} bytes: not a web identity token",
+        token_file_what(path)
+    ))
+}
+
+/// What a file that is not a regular file is, for messages.
+fn file_kind(t: &std::fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    if t.is_dir() {
+        "a directory"
+    } else if t.is_fifo() {
+        "a FIFO"
+    } else if t.is_char_device() {
+        "a character device"
+    } else if t.is_block_device() {
+        "a block device"
+    } else if t.is_socket() {
+        "a socket"
+    } else {
+        "not a file"
+    }
+}
+
+/// The environment variable that carries `token_command` to `sh`: on the
+/// command line it would show in `ps` to every local user while it runs,
+/// while a process's environment is readable by its own user (and root)
+/// only.
+const TOKEN_COMMAND_VAR: &str = "VOUCH_TOKEN_COMMAND";
+/// The shell variable (never exported) that holds the command once
+/// [`TOKEN_COMMAND_VAR`] is unset.
+const TOKEN_COMMAND_SHELL_VAR: &str = "__vouch_token_command";
+
+/// `sh -c SCRIPT` with the command in [`TOKEN_COMMAND_VAR`]: the script
+/// moves it into an unexported shell variable, unsets the environment
+/// variable (so the programs the command runs do not inherit it) and
+/// `eval`s it, which runs it as `sh -c COMMAND` would. Nothing secret is in
+/// the arguments.
+fn token_command(cmd: &Secret) -> Command {
     let mut sh = Command::new("sh");
-    sh.arg("-c").arg(cmd.expose());
+    sh.arg("-c")
+        .arg(format!(
+            "{TOKEN_COMMAND_SHELL_VAR}=${TOKEN_COMMAND_VAR}; unset {TOKEN_COMMAND_VAR}; eval \"${TOKEN_COMMAND_SHELL_VAR}\""
+        ))
+        // An inherited (so exported) variable of that name would keep its
+        // export flag when assigned: it must not be in the environment.
+        .env_remove(TOKEN_COMMAND_SHELL_VAR)
+        .env(TOKEN_COMMAND_VAR, cmd.expose());
+    sh
+}
+
+/// `token_command` (see [`token_command`]): stdout captured (at most
+/// [`MAX_TOKEN_BYTES`]), stderr and stdin the terminal's.
+fn run_token_command(cmd: &Secret) -> Result<Vec<u8>> {
     capture_stdout(
-        &mut sh,
+        &mut token_command(cmd),
         "token_command",
         MAX_TOKEN_BYTES as u64,
         &format!("more than {MAX_TOKEN_BYTES} bytes: it should print the token only"),
@@ -290,7 +392,7 @@ pub fn assume_role(
             Some(creds.secret_access_key.expose()),
             creds.session_token.as_ref().map(|t| t.expose()),
         ];
-        scrub(map_sdk_error(&what, e), &secrets)
+        map_sdk_error(&what, e, &secrets)
     })?;
     role_session(
         &what,
@@ -318,8 +420,8 @@ pub fn assume_role_with_web_identity(
         .role_session_name(session_name)
         .web_identity_token(token.expose())
         .duration_seconds(duration_seconds(duration));
-    let out = run(&what, req.send())?
-        .map_err(|e| scrub(map_sdk_error(&what, e), &[Some(token.expose())]))?;
+    let out =
+        run(&what, req.send())?.map_err(|e| map_sdk_error(&what, e, &[Some(token.expose())]))?;
     role_session(
         &what,
         out.credentials(),
@@ -337,8 +439,12 @@ pub fn get_caller_identity(
 ) -> Result<CallerIdentity> {
     let what = "STS GetCallerIdentity".to_owned();
     let client = client(Some(creds), region, endpoint);
-    let out =
-        run(&what, client.get_caller_identity().send())?.map_err(|e| map_sdk_error(&what, e))?;
+    let secrets = [
+        Some(creds.secret_access_key.expose()),
+        creds.session_token.as_ref().map(|t| t.expose()),
+    ];
+    let out = run(&what, client.get_caller_identity().send())?
+        .map_err(|e| map_sdk_error(&what, e, &secrets))?;
     let field = |v: Option<&str>, name: &str| {
         v.map(str::to_owned)
             .ok_or_else(|| Error::network(format!("{what}: the answer has no {name}")))
@@ -474,10 +580,16 @@ fn classify(code: Option<&str>, status: Option<u16>) -> crate::error::ExitCode {
     }
 }
 
-fn map_sdk_error<E>(what: &str, err: SdkError<E>) -> Error
+/// The error for a failed call. What STS (or whatever answered) sent is
+/// not trusted: `secrets` are replaced by `***` first (STS quotes some
+/// inputs back), then it is [`clean`]ed: control characters and
+/// bidirectional overrides replaced, the length capped. In that order, so
+/// that a cap cannot cut a secret short of being recognised.
+fn map_sdk_error<E>(what: &str, err: SdkError<E>, secrets: &[Option<&str>]) -> Error
 where
     E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
 {
+    let remote = |s: &str, max: usize| clean(&scrub_str(s, secrets), max);
     match &err {
         SdkError::ServiceError(se) => {
             let e = se.err();
@@ -485,39 +597,75 @@ where
             let code = e.code();
             let exit = classify(code, Some(status));
             let mut msg = format!("{what} failed: ");
-            match (code, e.message()) {
+            let code = code.map(|c| remote(c, MAX_CODE_CHARS));
+            let message = e.message().map(|m| remote(m, MAX_MESSAGE_CHARS));
+            match (code, message) {
                 (Some(c), Some(m)) => msg.push_str(&format!("{c}: {m}")),
-                (Some(c), None) => msg.push_str(c),
-                (None, Some(m)) => msg.push_str(m),
+                (Some(c), None) => msg.push_str(&c),
+                (None, Some(m)) => msg.push_str(&m),
                 (None, None) => msg.push_str(&format!("HTTP status {status}")),
             }
             Error::new(exit, msg)
         }
         SdkError::TimeoutError(_) => Error::network(format!("{what} timed out")),
-        SdkError::DispatchFailure(_) => {
-            Error::network(format!("{what}: cannot reach STS: {}", error_chain(&err)))
-        }
+        SdkError::DispatchFailure(_) => Error::network(format!(
+            "{what}: cannot reach STS: {}",
+            remote(&error_chain(&err), MAX_CHAIN_CHARS)
+        )),
         SdkError::ResponseError(_) => Error::network(format!(
             "{what}: STS sent an answer that cannot be read: {}",
-            error_chain(&err)
+            remote(&error_chain(&err), MAX_CHAIN_CHARS)
         )),
         SdkError::ConstructionFailure(_) => Error::config(format!(
             "{what}: the request cannot be made: {}",
-            error_chain(&err)
+            remote(&error_chain(&err), MAX_CHAIN_CHARS)
         )),
-        _ => Error::general(format!("{what} failed: {}", error_chain(&err))),
+        _ => Error::general(format!(
+            "{what} failed: {}",
+            remote(&error_chain(&err), MAX_CHAIN_CHARS)
+        )),
     }
 }
 
-/// STS's messages quote some inputs back: make sure no secret is among
-/// them.
-fn scrub(mut e: Error, secrets: &[Option<&str>]) -> Error {
-    for s in secrets.iter().flatten().filter(|s| s.len() >= 4) {
-        if e.message.contains(s) {
-            e.message = e.message.replace(s, "***");
+/// The most shown of an STS error code, of its message, and of the chain
+/// of errors of a failure that is not STS's answer.
+const MAX_CODE_CHARS: usize = 100;
+const MAX_MESSAGE_CHARS: usize = 300;
+const MAX_CHAIN_CHARS: usize = 500;
+
+/// STS's messages quote some inputs back: `s` with each of `secrets` (of 4 bytes or more) replaced by `***`.
+fn scrub_str(s: &str, secrets: &[Option<&str>]) -> String {
+    let mut s = s.to_owned();
+    for secret in secrets.iter().flatten().filter(|x| x.len() >= 4) {
+        if s.contains(secret) {
+            s = s.replace(secret, "***");
         }
     }
-    e
+    s
+}
+
+/// Text from the other end made safe to print on a terminal: control
+/// characters (C0, DEL and C1, so ESC and CSI: no escape sequences) and
+/// the bidirectional marks, embeddings, overrides and isolates (which can
+/// make text read other than it is) each become `?`; at most `max`
+/// characters are kept, `...` marking a cut.
+fn clean(s: &str, max: usize) -> String {
+    let unsafe_char = |c: char| {
+        c.is_control()
+            || matches!(
+                c,
+                '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
+            )
+    };
+    let mut out: String = s
+        .chars()
+        .take(max)
+        .map(|c| if unsafe_char(c) { '?' } else { c })
+        .collect();
+    if s.chars().nth(max).is_some() {
+        out.push_str("...");
+    }
+    out
 }
 
 /// `outer: inner: innermost`, skipping parts already said.
@@ -585,21 +733,100 @@ mod tests {
         assert!(session_name(None, &[None]).starts_with("vouch-"));
     }
 
+    /// A token file `name` in `dir` holding `content`.
+    fn token_file(dir: &tempfile::TempDir, name: &str, content: &[u8]) -> TokenSource {
+        let p = dir.path().join(name);
+        std::fs::write(&p, content).unwrap();
+        TokenSource::File(p)
+    }
+
     #[test]
     fn tokens_from_a_file() {
-        let w = FakeWorld::new().file("/t", "  eyJ.abc.def\n");
-        let t = read_token(&TokenSource::File("/t".into()), &w).unwrap();
+        let w = FakeWorld::new();
+        let dir = tempfile::tempdir().unwrap();
+        let t = read_token(&token_file(&dir, "t", b"  eyJ.abc.def\n"), &w).unwrap();
         assert_eq!(t.expose(), "eyJ.abc.def");
-        let e = read_token(&TokenSource::File("/missing".into()), &w).unwrap_err();
+        let missing = TokenSource::File(dir.path().join("missing"));
+        let e = read_token(&missing, &w).unwrap_err();
         assert_eq!(e.code, ExitCode::NotAuthenticated);
-        assert!(e.message.contains("/missing"), "{e}");
-        let w = FakeWorld::new().file("/t", "\n \n");
-        let e = read_token(&TokenSource::File("/t".into()), &w).unwrap_err();
+        assert!(
+            e.message.contains("missing") && e.message.contains("does not exist"),
+            "{e}"
+        );
+        let e = read_token(&token_file(&dir, "blank", b"\n \n"), &w).unwrap_err();
         assert!(e.message.contains("empty"), "{e}");
-        let w = FakeWorld::new().file("/t", &"x".repeat(MAX_TOKEN_CHARS + 1));
-        let e = read_token(&TokenSource::File("/t".into()), &w).unwrap_err();
+        let long = "x".repeat(MAX_TOKEN_CHARS + 1);
+        let e = read_token(&token_file(&dir, "long", long.as_bytes()), &w).unwrap_err();
         assert!(e.message.contains("20000"), "{e}");
         assert!(!e.message.contains("xxxx"), "{e}");
+        let e = read_token(&token_file(&dir, "bin", b"\xff\xfe"), &w).unwrap_err();
+        assert!(e.message.contains("not text"), "{e}");
+        // Exactly the limit is read; one byte more is refused.
+        let at_limit = format!("{}\n", " ".repeat(MAX_TOKEN_BYTES - 2) + "t");
+        let t = read_token(&token_file(&dir, "fits", at_limit.as_bytes()), &w).unwrap();
+        assert_eq!(t.expose(), "t");
+        let over = " ".repeat(MAX_TOKEN_BYTES + 1);
+        let e = read_token(&token_file(&dir, "over", over.as_bytes()), &w).unwrap_err();
+        assert!(e.message.contains("larger than 65536 bytes"), "{e}");
+    }
+
+    #[test]
+    fn a_token_file_that_is_not_a_regular_file_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        // A FIFO nobody writes to: refused at once, not waited on.
+        let fifo = dir.path().join("fifo");
+        nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o600)).unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let source = TokenSource::File(fifo);
+        std::thread::spawn(move || {
+            let _ = tx.send(read_token_file(match &source {
+                TokenSource::File(p) => p,
+                TokenSource::Command(_) => unreachable!(),
+            }));
+        });
+        let e = rx
+            .recv_timeout(Duration::from_secs(10))
+            .expect("reading a FIFO token_file hangs")
+            .unwrap_err();
+        assert_eq!(e.code, ExitCode::NotAuthenticated);
+        assert!(e.message.contains("not a regular file (a FIFO)"), "{e}");
+        // A device that never ends.
+        let e = read_token_file(Path::new("/dev/zero")).unwrap_err();
+        assert!(
+            e.message
+                .contains("not a regular file (a character device)"),
+            "{e}"
+        );
+        // A directory.
+        let e = read_token_file(dir.path()).unwrap_err();
+        assert!(
+            e.message.contains("not a regular file (a directory)"),
+            "{e}"
+        );
+        // Through a symbolic link, the target is what counts.
+        let link = dir.path().join("link");
+        std::os::unix::fs::symlink("/dev/zero", &link).unwrap();
+        let e = read_token_file(&link).unwrap_err();
+        assert!(e.message.contains("a character device"), "{e}");
+    }
+
+    #[test]
+    fn an_oversized_token_file_is_refused_without_reading_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let big = dir.path().join("big");
+        // 300 MB that take no room on disk (a sparse file).
+        std::fs::File::create(&big)
+            .unwrap()
+            .set_len(300 << 20)
+            .unwrap();
+        let started = std::time::Instant::now();
+        let e = read_token_file(&big).unwrap_err();
+        assert!(e.message.contains("larger than 65536 bytes"), "{e}");
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "{:?}",
+            started.elapsed()
+        );
     }
 
     #[test]
@@ -616,6 +843,45 @@ mod tests {
         assert!(e.message.contains("more than"), "{e}");
         let e = read_token(&cmd("true"), &w).unwrap_err();
         assert!(e.message.contains("empty"), "{e}");
+        // Still a shell command line: quoting, several lines, variables.
+        let t = read_token(&cmd("x='a b'\nif true; then printf '%s' \"$x\"; fi"), &w).unwrap();
+        assert_eq!(t.expose(), "a b");
+        let e = read_token(&cmd("if then fi"), &w).unwrap_err();
+        assert!(e.message.contains("exit status 2"), "{e}");
+    }
+
+    #[test]
+    fn the_token_command_is_not_on_a_command_line() {
+        let secret = "curl -H 'Authorization: Bearer SECRETAPIKEY' https://example";
+        let c = token_command(&Secret::new(secret));
+        let args: Vec<String> = std::iter::once(c.get_program())
+            .chain(c.get_args())
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect();
+        assert!(!args.join(" ").contains("SECRETAPIKEY"), "{args:?}");
+        let envs: Vec<_> = c.get_envs().collect();
+        assert!(envs.contains(&(
+            std::ffi::OsStr::new(TOKEN_COMMAND_VAR),
+            Some(std::ffi::OsStr::new(secret))
+        )));
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn the_token_command_is_invisible_to_ps_and_not_inherited() {
+        let w = FakeWorld::new();
+        // `$$` is the shell that runs the command: its argv (what `ps`
+        // shows) must not hold the command; the programs it runs (`env`)
+        // must not have it in their environment.
+        let source = TokenSource::Command(Secret::new(
+            ": SECRETMARK; tr '\\0' ' ' </proc/$$/cmdline; echo; \
+             env | grep -c -e SECRETMARK -e VOUCH_TOKEN_COMMAND -e __vouch || true",
+        ));
+        let t = read_token(&source, &w).unwrap();
+        let out = t.expose();
+        assert!(!out.contains("SECRETMARK"), "{out}");
+        assert!(out.contains("eval"), "{out}");
+        assert!(out.ends_with("\n0") || out.ends_with(" 0"), "{out}");
     }
 
     #[test]
@@ -645,12 +911,40 @@ mod tests {
 
     #[test]
     fn secrets_are_scrubbed_from_messages() {
-        let e = scrub(
-            Error::config("Value 'tok.en.x' at 'webIdentityToken' failed"),
-            &[Some("tok.en.x"), None],
+        let s = scrub_str(
+            "Value 'tok.en.x' at 'webIdentityToken' failed",
+            &[Some("tok.en.x"), None, Some("abc")],
         );
-        assert_eq!(e.message, "Value '***' at 'webIdentityToken' failed");
-        assert_eq!(e.code, ExitCode::Configuration);
+        assert_eq!(s, "Value '***' at 'webIdentityToken' failed");
+    }
+
+    #[test]
+    fn remote_text_is_cleaned() {
+        // Escape sequences (7-bit ESC and 8-bit CSI), other controls.
+        assert_eq!(
+            clean(
+                "Access\u{1b}]0;pwned\u{7}\u{1b}[2J denied\r\n\u{9b}31m\u{7f}\0",
+                300
+            ),
+            "Access?]0;pwned??[2J denied???31m??"
+        );
+        // Bidirectional overrides, isolates and marks.
+        let bidi = "a\u{202A}\u{202B}\u{202C}\u{202D}\u{202E}\u{2066}\u{2067}\u{2068}\u{2069}\u{200E}\u{200F}\u{061C}b";
+        assert_eq!(clean(bidi, 300), "a????????????b");
+        // Other text is kept as it is.
+        assert_eq!(clean("Zoë: ünïcode ok, tab?", 300), "Zoë: ünïcode ok, tab?");
+        // The length is capped (in characters, never cutting one).
+        assert_eq!(
+            clean(&"é".repeat(301), 300),
+            format!("{}...", "é".repeat(300))
+        );
+        assert_eq!(clean(&"x".repeat(300), 300), "x".repeat(300));
+        // Secrets are replaced before the cap, so a cut cannot leave part
+        // of one.
+        let token = format!("eyJ{}", "t".repeat(400));
+        let msg = format!("Value '{token}' at 'webIdentityToken' failed\u{1b}[0m");
+        let shown = clean(&scrub_str(&msg, &[Some(&token)]), MAX_MESSAGE_CHARS);
+        assert_eq!(shown, "Value '***' at 'webIdentityToken' failed?[0m");
     }
 
     #[test]

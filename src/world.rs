@@ -8,7 +8,7 @@ use std::ffi::OsString;
 use std::io;
 use std::path::{Path, PathBuf};
 
-/// What `stat(2)` (following symlinks) says about a path.
+/// What `stat(2)` (following symlinks) or `fstat(2)` of an open file says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FileMeta {
     pub is_file: bool,
@@ -51,6 +51,45 @@ pub trait World {
             format!("cannot list {}", path.display()),
         ))
     }
+    /// The absolute path with every symbolic link, `.` and `..` resolved
+    /// (`realpath(3)`; a relative path is taken from the working
+    /// directory). Fails when the path does not exist. The default only
+    /// accepts absolute paths and resolves nothing.
+    fn canonicalize(&self, path: &Path) -> io::Result<PathBuf> {
+        if path.is_absolute() {
+            self.metadata(path).map(|_| path.to_path_buf())
+        } else {
+            Err(io::Error::new(
+                io::ErrorKind::Unsupported,
+                format!("cannot resolve {}", path.display()),
+            ))
+        }
+    }
+    /// Opens `path` once, without following a symbolic link in its last
+    /// component (fails with `ELOOP` then), and returns what `fstat(2)`
+    /// says about the opened file with its contents, read from the same
+    /// descriptor: what was checked is what was read. Something that is not
+    /// a regular file is not read (the contents are empty) and opening it
+    /// does not block (a FIFO).
+    fn read_checked(&self, path: &Path) -> io::Result<(Vec<u8>, FileMeta)> {
+        let meta = self.metadata(path)?;
+        let bytes = if meta.is_file {
+            self.read(path)?
+        } else {
+            Vec::new()
+        };
+        Ok((bytes, meta))
+    }
+}
+
+fn file_meta(m: &std::fs::Metadata) -> FileMeta {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    FileMeta {
+        is_file: m.is_file(),
+        is_dir: m.is_dir(),
+        mode: m.permissions().mode() & 0o7777,
+        owned_by_other: m.uid() != 0 && m.uid() != nix::unistd::geteuid().as_raw(),
+    }
 }
 
 /// The running process's environment and file system.
@@ -84,19 +123,34 @@ impl World for RealWorld {
         std::fs::read(path)
     }
     fn metadata(&self, path: &Path) -> io::Result<FileMeta> {
-        use std::os::unix::fs::{MetadataExt, PermissionsExt};
-        let m = std::fs::metadata(path)?;
-        Ok(FileMeta {
-            is_file: m.is_file(),
-            is_dir: m.is_dir(),
-            mode: m.permissions().mode() & 0o7777,
-            owned_by_other: m.uid() != 0 && m.uid() != nix::unistd::geteuid().as_raw(),
-        })
+        std::fs::metadata(path).map(|m| file_meta(&m))
     }
     fn read_dir(&self, path: &Path) -> io::Result<Vec<OsString>> {
         std::fs::read_dir(path)?
             .map(|e| e.map(|e| e.file_name()))
             .collect()
+    }
+    fn canonicalize(&self, path: &Path) -> io::Result<PathBuf> {
+        std::fs::canonicalize(path)
+    }
+    fn read_checked(&self, path: &Path) -> io::Result<(Vec<u8>, FileMeta)> {
+        use nix::fcntl::OFlag;
+        use std::io::Read;
+        use std::os::unix::fs::OpenOptionsExt;
+        // O_NOFOLLOW: a symbolic link put in place after the caller's
+        // checks fails (ELOOP) instead of being followed. O_NONBLOCK: a FIFO
+        // does not hang the open (it is then refused, unread). O_NOCTTY: a
+        // terminal does not become the controlling one.
+        let mut f = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags((OFlag::O_NOFOLLOW | OFlag::O_NONBLOCK | OFlag::O_NOCTTY).bits())
+            .open(path)?;
+        let meta = file_meta(&f.metadata()?);
+        let mut bytes = Vec::new();
+        if meta.is_file {
+            f.read_to_end(&mut bytes)?;
+        }
+        Ok((bytes, meta))
     }
 }
 
@@ -114,6 +168,12 @@ pub struct FakeWorld {
     /// Files and directories owned by another user (see
     /// [`FileMeta::owned_by_other`]).
     pub others: HashSet<PathBuf>,
+    /// Symbolic links: where each points (absolute, or relative to the
+    /// link's directory).
+    pub links: HashMap<PathBuf, PathBuf>,
+    /// The working directory relative paths are resolved against; `/`
+    /// when not given.
+    pub cwd: Option<PathBuf>,
     pub user: Option<String>,
 }
 
@@ -152,12 +212,80 @@ impl FakeWorld {
         self.dirs.insert(path.into());
         self
     }
+    /// A symbolic link at `path` pointing to `target`.
+    pub fn symlink(mut self, path: &str, target: &str) -> Self {
+        self.links.insert(path.into(), target.into());
+        self
+    }
+    /// The working directory (see [`FakeWorld::cwd`]).
+    pub fn cwd(mut self, path: &str) -> Self {
+        self.cwd = Some(path.into());
+        self
+    }
+    /// `path` made absolute, with `.`, `..` and every symbolic link
+    /// resolved (whether or not the result exists).
+    fn resolve(&self, path: &Path) -> io::Result<PathBuf> {
+        use std::path::Component;
+        let mut out = if path.is_absolute() {
+            PathBuf::from("/")
+        } else {
+            self.cwd.clone().unwrap_or_else(|| PathBuf::from("/"))
+        };
+        let mut hops = 0;
+        // The names still to walk: a link's target is walked before the
+        // rest of the path that led to it.
+        let mut queue: std::collections::VecDeque<OsString> = path
+            .components()
+            .filter_map(|c| match c {
+                Component::Normal(n) => Some(n.to_os_string()),
+                Component::ParentDir => Some("..".into()),
+                _ => None,
+            })
+            .collect();
+        while let Some(name) = queue.pop_front() {
+            if name == ".." {
+                out.pop();
+                continue;
+            }
+            let next = out.join(&name);
+            if let Some(target) = self.links.get(&next) {
+                hops += 1;
+                if hops > 40 {
+                    return Err(io::Error::from_raw_os_error(nix::libc::ELOOP));
+                }
+                if target.is_absolute() {
+                    out = PathBuf::from("/");
+                }
+                for c in target.components().rev() {
+                    match c {
+                        Component::Normal(n) => queue.push_front(n.to_os_string()),
+                        Component::ParentDir => queue.push_front("..".into()),
+                        _ => {}
+                    }
+                }
+            } else {
+                out = next;
+            }
+        }
+        Ok(out)
+    }
+    /// `path` with symbolic links followed; as given when the world has
+    /// neither links nor a working directory (most tests).
+    fn follow(&self, path: &Path) -> io::Result<PathBuf> {
+        if self.links.is_empty() && self.cwd.is_none() {
+            Ok(path.to_path_buf())
+        } else {
+            self.resolve(path)
+        }
+    }
     fn is_dir(&self, path: &Path) -> bool {
         self.dirs.contains(path)
             || self
                 .files
                 .keys()
                 .chain(self.bytes.keys())
+                .chain(self.dirs.iter())
+                .chain(self.links.keys())
                 .any(|f| f.ancestors().skip(1).any(|a| a == path))
     }
 }
@@ -167,6 +295,7 @@ impl World for FakeWorld {
         self.vars.get(name).cloned()
     }
     fn read_to_string(&self, path: &Path) -> io::Result<String> {
+        let path = &self.follow(path)?;
         self.files
             .get(path)
             .cloned()
@@ -179,6 +308,7 @@ impl World for FakeWorld {
         self.vars.get("HOME").map(PathBuf::from)
     }
     fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
+        let path = &self.follow(path)?;
         if let Some(b) = self.bytes.get(path) {
             return Ok(b.clone());
         }
@@ -191,6 +321,7 @@ impl World for FakeWorld {
         self.read_to_string(path).map(String::into_bytes)
     }
     fn metadata(&self, path: &Path) -> io::Result<FileMeta> {
+        let path = &self.follow(path)?;
         let mode = |default| self.modes.get(path).copied().unwrap_or(default);
         let owned_by_other = self.others.contains(path);
         if self.files.contains_key(path) || self.bytes.contains_key(path) {
@@ -225,11 +356,38 @@ impl World for FakeWorld {
             .keys()
             .chain(self.bytes.keys())
             .chain(self.dirs.iter())
+            .chain(self.links.keys())
             .filter(|f| f.parent() == Some(path))
             .filter_map(|f| f.file_name().map(|n| n.to_os_string()))
             .collect();
         names.sort();
         names.dedup();
         Ok(names)
+    }
+    fn canonicalize(&self, path: &Path) -> io::Result<PathBuf> {
+        let real = self.resolve(path)?;
+        self.metadata(&real)?;
+        Ok(real)
+    }
+    fn read_checked(&self, path: &Path) -> io::Result<(Vec<u8>, FileMeta)> {
+        // O_NOFOLLOW: a link as the last component is refused; links above
+        // it are followed.
+        let last = match (
+            self.resolve(path.parent().unwrap_or(Path::new(""))),
+            path.file_name(),
+        ) {
+            (Ok(dir), Some(name)) => dir.join(name),
+            _ => path.to_path_buf(),
+        };
+        if self.links.contains_key(&last) {
+            return Err(io::Error::from_raw_os_error(nix::libc::ELOOP));
+        }
+        let meta = self.metadata(&last)?;
+        let bytes = if meta.is_file {
+            self.read(&last)?
+        } else {
+            Vec::new()
+        };
+        Ok((bytes, meta))
     }
 }

@@ -122,6 +122,13 @@ fn nowhere_url() -> String {
 /// some STS validation messages quote inputs): vouch must not print the
 /// token even then.
 fn sts_error_standin(status: u16, code: &str) -> u16 {
+    sts_error_standin_saying(status, code, "")
+}
+
+/// [`sts_error_standin`] with `said` (raw, not XML-escaped) in its
+/// message, before the request body.
+fn sts_error_standin_saying(status: u16, code: &str, said: &str) -> u16 {
+    let said = said.to_string();
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     let code = code.to_string();
@@ -152,7 +159,7 @@ fn sts_error_standin(status: u16, code: &str) -> u16 {
                 .replace('<', "&lt;")
                 .replace('>', "&gt;");
             let body = format!(
-                "<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">\n  <Error>\n    <Type>Sender</Type>\n    <Code>{code}</Code>\n    <Message>stand-in says {code} to {echoed}</Message>\n  </Error>\n  <RequestId>c6104cbe-af31-11e0-8154-cbc7ccf896c7</RequestId>\n</ErrorResponse>\n"
+                "<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">\n  <Error>\n    <Type>Sender</Type>\n    <Code>{code}</Code>\n    <Message>stand-in says {code}{said} to {echoed}</Message>\n  </Error>\n  <RequestId>c6104cbe-af31-11e0-8154-cbc7ccf896c7</RequestId>\n</ErrorResponse>\n"
             );
             let mut stream = reader.into_inner();
             let _ = write!(
@@ -439,6 +446,50 @@ fn sts_errors_map_to_exit_codes() {
     let out = home.vouch(&["login"]);
     assert_exit_says(&out, 4, "cannot reach STS");
     assert_no_token(&out);
+}
+
+#[test]
+fn sts_error_messages_cannot_drive_the_terminal() {
+    // Escape sequences (an OSC setting the window title, as XML character
+    // references; 8-bit CSIs, raw), a delete, a bidi override and isolate,
+    // then a flood. (A raw ESC makes the XML unreadable to the SDK.)
+    let hostile = format!(
+        " &#x1b;]0;pwned&#x7; \u{9b}2J \u{9b}31m \u{7f} \u{202E}desrever\u{202C} \u{2066}x\u{2069} {}",
+        "A".repeat(5000)
+    );
+    let port = sts_error_standin_saying(403, "AccessDenied", &hostile);
+    let mut home = Home::web_identity("token_file = \"TOKEN_FILE\"\n");
+    home.set("AWS_ENDPOINT_URL_STS", &format!("http://127.0.0.1:{port}"));
+    let out = home.vouch(&["login"]);
+    assert_eq!(out.status.code(), Some(5), "{}", describe(&out));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("failed: AccessDenied: stand-in says AccessDenied"),
+        "{err:?}"
+    );
+    for bad in [
+        '\u{1b}', '\u{7}', '\u{9b}', '\u{202E}', '\u{202C}', '\u{2066}', '\u{2069}',
+    ] {
+        assert!(!err.contains(bad), "{bad:?} reached the terminal: {err:?}");
+    }
+    assert!(err.contains("?]0;pwned?"), "{err:?}");
+    // The flood is cut short.
+    assert!(err.contains("AAA..."), "{err:?}");
+    assert!(!err.contains(&"A".repeat(400)), "{err:?}");
+    assert_no_token(&out);
+    assert_eq!(home.sessions(), 0);
+}
+
+#[test]
+fn a_token_file_that_is_a_fifo_is_refused_at_once() {
+    let home = Home::new("");
+    let fifo = home.path().join("fifo");
+    nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o600)).unwrap();
+    let home = Home::web_identity(&format!("token_file = \"{}\"\n", fifo.display()));
+    let started = std::time::Instant::now();
+    let out = home.vouch(&["login"]);
+    assert_exit_says(&out, 2, "is not a regular file (a FIFO)");
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
 }
 
 // ---------------------------------------------------------------------------

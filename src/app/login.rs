@@ -93,18 +93,21 @@ fn cached_or_login(
     let cache = Cache::open(world)?;
     let key = cfg.cache_key();
     let now = SystemTime::now();
-    let fresh = |s: Session| {
+    // A new session is announced and cached only if it expires neither
+    // too soon nor later than any AWS session can.
+    let fresh = |s: Session| -> Result<Session> {
+        s.check_fresh(SystemTime::now(), DEFAULT_SAFETY_WINDOW)?;
         announce("logged in", &s);
-        s
+        Ok(s)
     };
     let result = if force {
         login(ui, cfg, world)
-            .map(fresh)
+            .and_then(fresh)
             .and_then(|s| cache.put(&key, &s).map(|_| s))
     } else {
         cache.get_or_refresh(&key, now, DEFAULT_SAFETY_WINDOW, || {
             if may_login {
-                login(ui, cfg, world).map(fresh)
+                login(ui, cfg, world).and_then(fresh)
             } else {
                 Err(Error::auth(format!(
                     "no valid session for {}: run `vouch login`",
@@ -151,9 +154,9 @@ fn login(ui: &Ui, cfg: &Config, world: &dyn World) -> Result<Session> {
     let now = SystemTime::now();
     let described = signer.describe();
     signer.leaf().check_validity(now, &signer.location())?;
-    ui.info(format!(
+    ui.info(crate::session::clean_text(&format!(
         "signing IAM Roles Anywhere CreateSession with {described}"
-    ));
+    )));
     let params = SessionParams {
         duration_seconds: u32::try_from(ra.duration.as_secs()).unwrap_or(u32::MAX),
         endpoint: ra.endpoint.clone(),
@@ -337,11 +340,12 @@ pub(super) fn run_login(ui: &Ui, args: LoginArgs, world: &dyn World) -> Result<i
     Ok(0)
 }
 
-/// One line on stderr about a session (no secret).
+/// One line on stderr about a session (no secret; the identity cleaned
+/// of escape sequences and bidirectional overrides).
 fn announce(what: &str, s: &Session) {
     eprintln!(
         "vouch: {what}: {} ({}), valid until {}",
-        s.identity,
+        crate::session::clean_text(&s.identity),
         if s.hardware_backed {
             "hardware-backed"
         } else {
@@ -351,17 +355,42 @@ fn announce(what: &str, s: &Session) {
     );
 }
 
+/// `vouch logout`: wipes the sessions in every directory they may be in
+/// (`$XDG_RUNTIME_DIR`'s and the cache directory's: a login made with
+/// another environment wrote to the other one). A directory that fails
+/// does not stop the others; the first failure is returned after the
+/// total is reported.
 pub(super) fn run_logout(ui: &Ui, world: &dyn World) -> Result<i32> {
-    let cache = Cache::open(world)?;
-    let n = cache.remove_all()?;
-    for w in cache.take_warnings() {
-        ui.warn(w);
+    let dirs = crate::session::session_dirs(world)?;
+    let mut total = 0;
+    let mut failed: Option<Error> = None;
+    for (i, dir) in dirs.iter().enumerate() {
+        // The current directory is made if need be (as before); another
+        // one only looked into if it is there.
+        if i > 0 && std::fs::symlink_metadata(dir).is_err() {
+            continue;
+        }
+        let removed = Cache::at(dir).and_then(|cache| {
+            let n = cache.remove_all();
+            for w in cache.take_warnings() {
+                ui.warn(w);
+            }
+            n
+        });
+        match removed {
+            Ok(n) => total += n,
+            Err(e) if failed.is_none() => failed = Some(e),
+            Err(e) => ui.warn(e.message),
+        }
     }
     eprintln!(
-        "vouch: removed {n} cached session{}",
-        if n == 1 { "" } else { "s" }
+        "vouch: removed {total} cached session{}",
+        if total == 1 { "" } else { "s" }
     );
-    Ok(0)
+    match failed {
+        Some(e) => Err(e),
+        None => Ok(0),
+    }
 }
 
 /// `vouch credential aws`: the session as `credential_process` output
@@ -464,7 +493,11 @@ pub(super) fn run_status(ui: &Ui, args: StatusArgs, world: &dyn World) -> Result
                 _ => out.push_str("session:     none: run `vouch login`\n"),
             }
             if let Some(c) = &caller {
-                out.push_str(&format!("aws says:    {} (account {})\n", c.arn, c.account));
+                out.push_str(&format!(
+                    "aws says:    {} (account {})\n",
+                    crate::session::clean_text(&c.arn),
+                    crate::session::clean_text(&c.account)
+                ));
             }
             out
         }
@@ -478,7 +511,7 @@ pub(super) fn run_status(ui: &Ui, args: StatusArgs, world: &dyn World) -> Result
                 "hardware_backed": session.as_ref().map(|s| s.hardware_backed),
                 "expiration": session.as_ref().map(|s| expiry::format(s.expires_at())),
                 "seconds_left": left.map(|l| l.as_secs()),
-                "caller_arn": caller.as_ref().map(|c| c.arn.clone()),
+                "caller_arn": caller.as_ref().map(|c| crate::session::clean_text(&c.arn)),
                 "caller_account": caller.as_ref().map(|c| c.account.clone()),
             });
             format!("{v}\n")
@@ -491,7 +524,10 @@ pub(super) fn run_status(ui: &Ui, args: StatusArgs, world: &dyn World) -> Result
                 u8::from(session.is_some())
             );
             if let Some(c) = &caller {
-                out.push_str(&format!("VOUCH_CALLER_ARN={}\n", q(&c.arn)));
+                out.push_str(&format!(
+                    "VOUCH_CALLER_ARN={}\n",
+                    q(&crate::session::clean_text(&c.arn))
+                ));
             }
             if let (Some(s), Some(left)) = (&session, left) {
                 out.push_str(&format!("VOUCH_IDENTITY={}\n", q(&s.identity)));

@@ -156,17 +156,29 @@ fn parse_success(status: u16, body: &[u8]) -> Result<Session> {
             session_token: Some(token),
             expires_at: Some(expires_at),
         },
-        assumed_role_arn: item.assumed_role_user.and_then(|u| u.arn),
-        source_identity: item.source_identity,
-        subject_arn,
+        // Printed and cached: never an escape sequence or a bidi override.
+        assumed_role_arn: item
+            .assumed_role_user
+            .and_then(|u| u.arn)
+            .map(|a| crate::session::clean_text(&a)),
+        source_identity: item.source_identity.map(|a| crate::session::clean_text(&a)),
+        subject_arn: subject_arn.map(|a| crate::session::clean_text(&a)),
     })
 }
 
-/// At most `max` characters, control characters replaced by spaces.
+/// At most `max` characters, control characters, bidirectional overrides
+/// and invisible formatting characters ([`crate::session::unsafe_char`])
+/// replaced by spaces.
 fn clean(s: &str, max: usize) -> String {
     let mut out: String = s
         .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
+        .map(|c| {
+            if crate::session::unsafe_char(c) {
+                ' '
+            } else {
+                c
+            }
+        })
         .take(max)
         .collect();
     if s.chars().count() > max {
@@ -326,5 +338,37 @@ mod tests {
         assert!(e.message.contains("(X: a b"), "{e}");
         assert!(e.message.contains("..."), "{e}");
         assert!(e.message.len() < 400, "{}", e.message.len());
+    }
+
+    #[test]
+    fn escape_sequences_and_bidi_overrides_never_get_through() {
+        let body = "{\"__type\":\"X\\u001b]0;t\\u0007\",\"message\":\"ok\\u202egnp.exe\\u2066a\\u2069\\u001b[2J\\u2028\"}";
+        let e = parse_response(400, &[], body.as_bytes()).unwrap_err();
+        assert!(
+            !e.message.chars().any(crate::session::unsafe_char),
+            "{:?}",
+            e.message
+        );
+        assert!(
+            e.message.contains("(X ]0;t: ok gnp.exe a  [2J)"),
+            "{:?}",
+            e.message
+        );
+        let e = parse_response(400, &h(&[("x-amzn-errortype", "Bad\u{202E}Thing")]), b"{}")
+            .unwrap_err();
+        assert!(e.message.contains("(Bad Thing)"), "{:?}", e.message);
+        // identity strings of a success are cleaned too
+        let dirty = OK
+            .replace(
+                "assumed-role/ExampleRole/3a7f\"",
+                "assumed-role/ExampleRole/3a7f\\u001b[2J\\n\\u202e\"",
+            )
+            .replace("CN=ra-kat-rsa", "CN=ra\\u2067-kat");
+        let s = parse_response(201, &[], dirty.as_bytes()).unwrap();
+        assert_eq!(
+            s.assumed_role_arn.as_deref(),
+            Some("arn:aws:sts::123456789012:assumed-role/ExampleRole/3a7f?[2J??")
+        );
+        assert_eq!(s.source_identity.as_deref(), Some("CN=ra?-kat"));
     }
 }
