@@ -854,6 +854,17 @@ fn check_directories(world: &dyn World, path: &Path) -> Result<()> {
 /// configuration to use. The source is `overrides.source`, else the file's
 /// `source`, else aws-profile. Errors (exit 6) say which key to set where.
 pub fn resolve(file: Option<&ConfigFile>, ov: &Overrides) -> Result<Config> {
+    let cfg = resolve_sources(file, ov)?;
+    if let (Source::AwsProfile { .. }, Some(a)) = (&cfg.source, &cfg.assume_role) {
+        return Err(Error::config(format!(
+            "[assume-role] ({}) follows a login source (software-key, yubikey, web-identity); with the aws-profile source, put role_arn and source_profile in the AWS profile instead, or remove [assume-role]",
+            a.role_arn
+        )));
+    }
+    Ok(cfg)
+}
+
+fn resolve_sources(file: Option<&ConfigFile>, ov: &Overrides) -> Result<Config> {
     let kind = ov
         .source
         .as_ref()
@@ -2022,12 +2033,14 @@ mod tests {
                 .contains("at most 1 hour (3600 s) when assuming a role with a role session"),
             "{e}"
         );
-        // ... but from an IAM user's keys, 12 h is fine (though certificate-cn is not)
+        // After the aws-profile source, [assume-role] is refused (the AWS
+        // profile's own role_arn does that job).
         let text3 = text2.replace("source = \"yubikey\"", "source = \"aws-profile\"");
         let e = load_resolve(&world(&text3), &Overrides::default()).unwrap_err();
         assert!(e.message.contains("certificate-cn"), "{e}");
         let text4 = text3.replace("\"certificate-cn\"", "\"login-user\"");
-        assert!(load_resolve(&world(&text4), &Overrides::default()).is_ok());
+        let e = load_resolve(&world(&text4), &Overrides::default()).unwrap_err();
+        assert!(e.message.contains("follows a login source"), "{e}");
         // a different assumed role is a different cache key
         assert_ne!(
             c.cache_key(),
@@ -2102,8 +2115,21 @@ mod tests {
             Some(TokenSource::File("/t".into()))
         );
         assert!(!f.holds_secret());
+        // Unused tables are still checked; [assume-role] is in use, though,
+        // and refused after the aws-profile source.
+        let e = resolve(Some(&f), &Overrides::default()).unwrap_err();
+        assert!(e.message.contains("follows a login source"), "{e}");
+        let f = parse(
+            &text
+                .replace("source = \"aws-profile\"", "source = \"web-identity\"")
+                .replace(
+                    "token_file = \"/t\"",
+                    "token_file = \"/t\"\nrole_arn = \"arn:aws:iam::123456789012:role/ci\"",
+                ),
+        )
+        .unwrap();
         let c = resolve(Some(&f), &Overrides::default()).unwrap();
-        assert_eq!(c.source, Source::AwsProfile { profile: None });
+        assert!(matches!(c.source, Source::WebIdentity(_)));
         assert!(c.assume_role.is_some());
     }
 

@@ -679,3 +679,32 @@ fn pgcli_gets_the_effective_tls_settings_and_no_dsn() {
     assert!(stderr(&out).contains("unset DSN"), "{}", stderr(&out));
     assert!(env.record().is_none());
 }
+
+#[test]
+fn vouch_as_its_own_credential_process_stops_instead_of_looping() {
+    // `credential_process = vouch credential aws` in the profile vouch itself
+    // reads (no vouch source configured): without a guard, each vouch would
+    // run the next one.
+    let env = Env::new()
+        .unset("AWS_ACCESS_KEY_ID")
+        .unset("AWS_SECRET_ACCESS_KEY")
+        .set("AWS_PROFILE", "vouch");
+    std::fs::write(
+        env.path().join("aws-config"),
+        format!(
+            "[profile vouch]\ncredential_process = {} credential aws\n",
+            vouch_bin().display()
+        ),
+    )
+    .unwrap();
+    let started = std::time::Instant::now();
+    let out = env.run_with_timeout(30, &vouch_bin(), &["credential", "aws"]);
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
+    assert_ne!(out.status.code(), Some(0));
+    assert_ne!(out.status.code(), Some(124), "timed out: it looped");
+    assert!(
+        stderr(&out).contains("vouch is probably its own credential_process"),
+        "{}",
+        stderr(&out)
+    );
+}

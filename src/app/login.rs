@@ -153,7 +153,11 @@ fn login(ui: &Ui, cfg: &Config, world: &dyn World) -> Result<Session> {
     };
     let now = SystemTime::now();
     let described = signer.describe();
-    signer.leaf().check_validity(now, &signer.location())?;
+    let cert_origin = match &ra.key {
+        KeyStore::SoftwareKey { certificate, .. } => format!("file {}", certificate.display()),
+        KeyStore::YubiKey { .. } => signer.location(),
+    };
+    signer.leaf().check_validity(now, &cert_origin)?;
     ui.info(crate::session::clean_text(&format!(
         "signing IAM Roles Anywhere CreateSession with {described}"
     )));

@@ -19,10 +19,20 @@ use std::process::Command;
 const MAX_OUTPUT: u64 = 1 << 20;
 
 /// Runs the command and parses what it prints.
+/// Set for a `credential_process` vouch runs: a vouch inside it (`vouch
+/// credential aws` as the process, with the AWS chain as vouch's own
+/// source) would run the process again, forever.
+pub(crate) const NESTED_VAR: &str = "VOUCH_IN_CREDENTIAL_PROCESS";
+
 pub(crate) fn run(profile: &str, command: &str) -> Result<Credentials> {
+    if std::env::var_os(NESTED_VAR).is_some() {
+        return Err(Error::config(format!(
+            "the credential_process of profile \"{profile}\" runs inside another credential_process that vouch ran: vouch is probably its own credential_process (`credential_process = vouch credential aws` while vouch's source is the AWS chain); give vouch a source of its own in ~/.config/vouch/config.toml, or use another profile for vouch"
+        )));
+    }
     let argv = argv(profile, command)?;
     let mut cmd = Command::new(&argv[0]);
-    cmd.args(&argv[1..]);
+    cmd.args(&argv[1..]).env(NESTED_VAR, "1");
     let stdout = crate::sts::capture_stdout(
         &mut cmd,
         &format!("credential_process of profile \"{profile}\""),

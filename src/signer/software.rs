@@ -380,7 +380,7 @@ fn check_private(world: &dyn World, path: &Path) -> Result<()> {
         )));
     }
     if meta.mode & 0o077 != 0 {
-        return Err(Error::config(format!(
+        return Err(Error::denied(format!(
             "private key file {} is open to {} (mode {:04o}); make it private with: chmod 600 {}",
             path.display(),
             if meta.mode & 0o007 != 0 {
@@ -553,7 +553,7 @@ mod tests {
         ] {
             let w = world().mode("/k/rsa_key.pem", mode);
             let e = load(&w, "/k/rsa_cert.pem", None, "/k/rsa_key.pem").unwrap_err();
-            assert_eq!(e.code, ExitCode::Configuration);
+            assert_eq!(e.code, ExitCode::PermissionDenied);
             assert!(e.message.contains("/k/rsa_key.pem"), "{e}");
             assert!(e.message.contains("chmod 600 /k/rsa_key.pem"), "{e}");
             assert!(e.message.contains(who), "{e}");
