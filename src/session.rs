@@ -407,7 +407,10 @@ impl Cache {
         }
         let session = refresh()?;
         session.check()?;
-        session.check_fresh(now + started.elapsed(), window)?;
+        // A new session needs only the safety window: `window` may ask
+        // more of a cached one (a token's lifetime) than a source's
+        // shortest session can give.
+        session.check_fresh(now + started.elapsed(), window.min(DEFAULT_SAFETY_WINDOW))?;
         self.write_locked(key, &session)?;
         Ok(session)
     }

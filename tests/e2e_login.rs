@@ -308,3 +308,41 @@ fn exec_in_a_terminal_logs_in_first() {
     ]);
     assert!(out.status.success(), "{}", describe(&out));
 }
+
+#[test]
+fn tokens_are_not_made_from_a_session_that_ends_before_them() {
+    let Some(ra) = ra() else { return };
+    let home = Home::new(&ra, "EC");
+    // A profile that grants only 15 minutes: less than a token's lifetime
+    // is left at once.
+    let file = home.path().join(".config/vouch/config.toml");
+    let cfg = std::fs::read_to_string(&file)
+        .unwrap()
+        .replace(ra.get("RA_PROFILE_ARN"), ra.get("RA_SHORT_PROFILE_ARN"));
+    std::fs::write(&file, cfg).unwrap();
+    let out = home.vouch(&["login"]);
+    assert!(out.status.success(), "{}", describe(&out));
+    assert!(
+        text(&out.stderr).contains("tokens made from it would end with it"),
+        "{}",
+        describe(&out)
+    );
+    // No token from it without a terminal to log in again...
+    let out = home.vouch(&[
+        "credential",
+        "rds",
+        "--hostname",
+        "mydb.cluster-abc123.us-east-1.rds.amazonaws.com",
+        "--username",
+        "app",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", describe(&out));
+    assert!(
+        text(&out.stderr).contains("less than 900 s left"),
+        "{}",
+        describe(&out)
+    );
+    // ...while the credentials themselves are still handed out.
+    let out = home.vouch(&["credential", "aws"]);
+    assert!(out.status.success(), "{}", describe(&out));
+}

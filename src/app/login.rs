@@ -61,11 +61,17 @@ pub(super) fn config_for(
 /// Credentials to sign with: the AWS chain for the aws-profile source,
 /// else the cached session, logging in first when a terminal is there to
 /// answer (a PIN, a touch); without one, exit 2 asking for `vouch login`.
+///
+/// `window`: how much life a cached session must have left to be used:
+/// [`crate::token::TOKEN_LIFETIME`] when a token is made from it (a token
+/// made from credentials that end sooner would die early), the 60 s safety
+/// window otherwise.
 pub(super) fn credentials(
     ui: &Ui,
     opts: &SourceOptions,
     profile: Option<&str>,
     world: &dyn World,
+    window: Duration,
 ) -> Result<(Credentials, CredentialSource)> {
     let cfg = config_for(opts, profile, world)?;
     if let Source::AwsProfile { profile } = &cfg.source {
@@ -75,7 +81,7 @@ pub(super) fn credentials(
         return credentials::resolve(&opts, world, SystemTime::now());
     }
     let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
-    let session = cached_or_login(ui, &cfg, world, interactive, false)?;
+    let session = cached_or_login(ui, &cfg, world, interactive, false, window)?;
     let source = CredentialSource::Session {
         source: session.source.clone(),
     };
@@ -89,6 +95,7 @@ fn cached_or_login(
     world: &dyn World,
     may_login: bool,
     force: bool,
+    window: Duration,
 ) -> Result<Session> {
     let cache = Cache::open(world)?;
     let key = cfg.cache_key();
@@ -98,6 +105,12 @@ fn cached_or_login(
     let fresh = |s: Session| -> Result<Session> {
         s.check_fresh(SystemTime::now(), DEFAULT_SAFETY_WINDOW)?;
         announce("logged in", &s);
+        if !s.valid_at(SystemTime::now(), crate::token::TOKEN_LIFETIME) {
+            ui.warn(format!(
+                "the new session ends at {}, sooner than a token's 15 minutes: tokens made from it would end with it, so vouch exec and vouch credential rds will ask for a new login (make the session longer: duration, and the Roles Anywhere profile's)",
+                expiry::format(s.expires_at())
+            ));
+        }
         Ok(s)
     };
     let result = if force {
@@ -105,13 +118,14 @@ fn cached_or_login(
             .and_then(fresh)
             .and_then(|s| cache.put(&key, &s).map(|_| s))
     } else {
-        cache.get_or_refresh(&key, now, DEFAULT_SAFETY_WINDOW, || {
+        cache.get_or_refresh(&key, now, window, || {
             if may_login {
                 login(ui, cfg, world).and_then(fresh)
             } else {
                 Err(Error::auth(format!(
-                    "no valid session for {}: run `vouch login`",
-                    cfg.describe()
+                    "no valid session for {} (none, or less than {} s left): run `vouch login`",
+                    cfg.describe(),
+                    window.as_secs()
                 )))
             }
         })
@@ -337,7 +351,7 @@ pub(super) fn run_login(ui: &Ui, args: LoginArgs, world: &dyn World) -> Result<i
     let cfg = config_for(&args.source, None, world)?;
     let before =
         Cache::open(world)?.get(&cfg.cache_key(), SystemTime::now(), DEFAULT_SAFETY_WINDOW);
-    let session = cached_or_login(ui, &cfg, world, true, args.force)?;
+    let session = cached_or_login(ui, &cfg, world, true, args.force, DEFAULT_SAFETY_WINDOW)?;
     if before.is_some() && !args.force {
         announce("already logged in", &session);
     }
@@ -404,7 +418,7 @@ pub(super) fn run_credential_aws(
     args: AwsCredentialArgs,
     world: &dyn World,
 ) -> Result<i32> {
-    let (creds, _) = credentials(ui, &args.source, None, world)?;
+    let (creds, _) = credentials(ui, &args.source, None, world, DEFAULT_SAFETY_WINDOW)?;
     print_stdout(&process_json(&creds))?;
     Ok(0)
 }

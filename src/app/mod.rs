@@ -98,7 +98,13 @@ fn get_credentials(
     aws: &AwsOptions,
     world: &dyn World,
 ) -> Result<(Credentials, CredentialSource)> {
-    let (creds, source) = login::credentials(ui, &aws.source, aws.profile.as_deref(), world)?;
+    let (creds, source) = login::credentials(
+        ui,
+        &aws.source,
+        aws.profile.as_deref(),
+        world,
+        TOKEN_LIFETIME,
+    )?;
     ui.info(format!("credentials from {source}"));
     Ok((creds, source))
 }
