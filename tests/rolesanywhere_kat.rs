@@ -279,7 +279,7 @@ fn key_files_must_be_private() {
     std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
     let world = vouch::world::RealWorld;
     let e = SoftwareKey::load(&world, &cert, None, &key).unwrap_err();
-    assert_eq!(e.code, vouch::error::ExitCode::Configuration);
+    assert_eq!(e.code, vouch::error::ExitCode::PermissionDenied);
     assert!(
         e.message.contains(&format!("chmod 600 {}", key.display())),
         "{e}"
