@@ -33,6 +33,12 @@ pub enum Command {
     /// Show the configured source and the cached session: who, from where,
     /// hardware-backed or not, time left.
     Status(StatusArgs),
+    /// Print the shell completion script for SHELL (also checked in under
+    /// completions/).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
 }
 
 /// Which credential source to use, over the configuration file
@@ -131,7 +137,8 @@ pub struct ExecArgs {
         required = true,
         num_args = 1..,
         trailing_var_arg = true,
-        allow_hyphen_values = true
+        allow_hyphen_values = true,
+        value_hint = clap::ValueHint::CommandWithArguments
     )]
     pub command: Vec<OsString>,
 }

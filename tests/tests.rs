@@ -3,6 +3,7 @@
 mod ca_bundle;
 mod cli;
 mod cli_mysql;
+mod completions;
 mod credentials_chain;
 mod e2e_login;
 mod e2e_mysql;

@@ -42,6 +42,10 @@ pub fn run(cli: Cli) -> Result<i32> {
             login::run_login(&ui, args, &world)
         }
         Command::Logout => login::run_logout(&ui, &world),
+        Command::Completions { shell } => {
+            print_stdout(&completion_script(shell))?;
+            Ok(0)
+        }
         Command::Status(args) => {
             check_env_utf8()?;
             login::run_status(&ui, args, &world)
@@ -466,4 +470,13 @@ fn explain_env(plan: &ExecPlan, valid: std::time::Duration) -> Vec<String> {
             }
         })
         .collect()
+}
+
+/// The completion script for `shell`, as clap_complete writes it.
+pub fn completion_script(shell: clap_complete::Shell) -> String {
+    use clap::CommandFactory;
+    let mut cmd = Cli::command();
+    let mut out = Vec::new();
+    clap_complete::generate(shell, &mut cmd, "vouch", &mut out);
+    String::from_utf8_lossy(&out).into_owned()
 }

@@ -1,0 +1,167 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[vouch] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'vouch'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'vouch'= {
+            cand -v 'Say on stderr which credentials, region and endpoint were used (never a secret)'
+            cand --verbose 'Say on stderr which credentials, region and endpoint were used (never a secret)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand exec 'Run a database client with a fresh IAM token: vouch exec -- psql -h HOST -U USER -d DB (or: -- mysql -h HOST -u USER DB)'
+            cand credential 'Print a credential for another program to use'
+            cand login 'Get a session from the configured source (IAM Roles Anywhere with a key file; see `vouch status`) and cache it until it ends'
+            cand logout 'Remove every cached session'
+            cand status 'Show the configured source and the cached session: who, from where, hardware-backed or not, time left'
+            cand completions 'Print the shell completion script for SHELL (also checked in under completions/)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'vouch;exec'= {
+            cand --iam-host 'Sign the token for this RDS endpoint while the client connects where its own arguments say (a tunnel, an IP address). PORT defaults to the engine''s default port (5432 for PostgreSQL clients, 3306 for MySQL and MariaDB clients)'
+            cand --ca-bundle 'PEM file of root certificates to verify the server with, instead of the built-in RDS CA bundle'
+            cand --region 'AWS region of the database (default: from the endpoint''s host name, then AWS_REGION, AWS_DEFAULT_REGION, the profile''s region)'
+            cand --profile 'AWS profile to take credentials from (default: AWS_PROFILE, then "default")'
+            cand --source 'The credential source: aws-profile, yubikey, software-key, web-identity'
+            cand --trust-anchor-arn 'IAM Roles Anywhere trust anchor ARN'
+            cand --profile-arn 'IAM Roles Anywhere profile ARN'
+            cand --role-arn 'The role to get a session for (Roles Anywhere or web identity)'
+            cand --duration 'The session''s duration (seconds, or like 1h, 90m; 15m to 12h)'
+            cand --explain 'Print the resolved plan (endpoint, region, credential source, TLS, program, what is added) without any secret, and run nothing'
+            cand -v 'Say on stderr which credentials, region and endpoint were used (never a secret)'
+            cand --verbose 'Say on stderr which credentials, region and endpoint were used (never a secret)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'vouch;credential'= {
+            cand -v 'Say on stderr which credentials, region and endpoint were used (never a secret)'
+            cand --verbose 'Say on stderr which credentials, region and endpoint were used (never a secret)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand rds 'Print an RDS IAM auth token followed by one newline'
+            cand aws 'Print the session''s AWS credentials as `credential_process` JSON, for `credential_process = vouch credential aws` in ~/.aws/config'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'vouch;credential;rds'= {
+            cand --hostname 'The RDS endpoint the token is for'
+            cand --username 'The database user to log in as'
+            cand --port 'The port the database listens on'
+            cand --region 'AWS region of the database (default: from the endpoint''s host name, then AWS_REGION, AWS_DEFAULT_REGION, the profile''s region)'
+            cand --profile 'AWS profile to take credentials from (default: AWS_PROFILE, then "default")'
+            cand --source 'The credential source: aws-profile, yubikey, software-key, web-identity'
+            cand --trust-anchor-arn 'IAM Roles Anywhere trust anchor ARN'
+            cand --profile-arn 'IAM Roles Anywhere profile ARN'
+            cand --role-arn 'The role to get a session for (Roles Anywhere or web identity)'
+            cand --duration 'The session''s duration (seconds, or like 1h, 90m; 15m to 12h)'
+            cand -v 'Say on stderr which credentials, region and endpoint were used (never a secret)'
+            cand --verbose 'Say on stderr which credentials, region and endpoint were used (never a secret)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'vouch;credential;aws'= {
+            cand --source 'The credential source: aws-profile, yubikey, software-key, web-identity'
+            cand --trust-anchor-arn 'IAM Roles Anywhere trust anchor ARN'
+            cand --profile-arn 'IAM Roles Anywhere profile ARN'
+            cand --role-arn 'The role to get a session for (Roles Anywhere or web identity)'
+            cand --duration 'The session''s duration (seconds, or like 1h, 90m; 15m to 12h)'
+            cand -v 'Say on stderr which credentials, region and endpoint were used (never a secret)'
+            cand --verbose 'Say on stderr which credentials, region and endpoint were used (never a secret)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'vouch;credential;help'= {
+            cand rds 'Print an RDS IAM auth token followed by one newline'
+            cand aws 'Print the session''s AWS credentials as `credential_process` JSON, for `credential_process = vouch credential aws` in ~/.aws/config'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'vouch;credential;help;rds'= {
+        }
+        &'vouch;credential;help;aws'= {
+        }
+        &'vouch;credential;help;help'= {
+        }
+        &'vouch;login'= {
+            cand --source 'The credential source: aws-profile, yubikey, software-key, web-identity'
+            cand --trust-anchor-arn 'IAM Roles Anywhere trust anchor ARN'
+            cand --profile-arn 'IAM Roles Anywhere profile ARN'
+            cand --role-arn 'The role to get a session for (Roles Anywhere or web identity)'
+            cand --duration 'The session''s duration (seconds, or like 1h, 90m; 15m to 12h)'
+            cand --timeout 'How long to wait for the YubiKey to be plugged in (yubikey source)'
+            cand --force 'Get a new session even when the cached one is still valid'
+            cand -v 'Say on stderr which credentials, region and endpoint were used (never a secret)'
+            cand --verbose 'Say on stderr which credentials, region and endpoint were used (never a secret)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'vouch;logout'= {
+            cand -v 'Say on stderr which credentials, region and endpoint were used (never a secret)'
+            cand --verbose 'Say on stderr which credentials, region and endpoint were used (never a secret)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'vouch;status'= {
+            cand --source 'The credential source: aws-profile, yubikey, software-key, web-identity'
+            cand --trust-anchor-arn 'IAM Roles Anywhere trust anchor ARN'
+            cand --profile-arn 'IAM Roles Anywhere profile ARN'
+            cand --role-arn 'The role to get a session for (Roles Anywhere or web identity)'
+            cand --duration 'The session''s duration (seconds, or like 1h, 90m; 15m to 12h)'
+            cand --format 'format'
+            cand --check 'Also ask AWS who the credentials are (STS GetCallerIdentity: a network call)'
+            cand -v 'Say on stderr which credentials, region and endpoint were used (never a secret)'
+            cand --verbose 'Say on stderr which credentials, region and endpoint were used (never a secret)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'vouch;completions'= {
+            cand -v 'Say on stderr which credentials, region and endpoint were used (never a secret)'
+            cand --verbose 'Say on stderr which credentials, region and endpoint were used (never a secret)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'vouch;help'= {
+            cand exec 'Run a database client with a fresh IAM token: vouch exec -- psql -h HOST -U USER -d DB (or: -- mysql -h HOST -u USER DB)'
+            cand credential 'Print a credential for another program to use'
+            cand login 'Get a session from the configured source (IAM Roles Anywhere with a key file; see `vouch status`) and cache it until it ends'
+            cand logout 'Remove every cached session'
+            cand status 'Show the configured source and the cached session: who, from where, hardware-backed or not, time left'
+            cand completions 'Print the shell completion script for SHELL (also checked in under completions/)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'vouch;help;exec'= {
+        }
+        &'vouch;help;credential'= {
+            cand rds 'Print an RDS IAM auth token followed by one newline'
+            cand aws 'Print the session''s AWS credentials as `credential_process` JSON, for `credential_process = vouch credential aws` in ~/.aws/config'
+        }
+        &'vouch;help;credential;rds'= {
+        }
+        &'vouch;help;credential;aws'= {
+        }
+        &'vouch;help;login'= {
+        }
+        &'vouch;help;logout'= {
+        }
+        &'vouch;help;status'= {
+        }
+        &'vouch;help;completions'= {
+        }
+        &'vouch;help;help'= {
+        }
+    ]
+    $completions[$command]
+}

@@ -1,0 +1,108 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_vouch_global_optspecs
+    string join \n v/verbose h/help V/version
+end
+
+function __fish_vouch_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_vouch_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_vouch_using_subcommand
+    set -l cmd (__fish_vouch_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c vouch -n "__fish_vouch_needs_command" -s v -l verbose -d 'Say on stderr which credentials, region and endpoint were used (never a secret)'
+complete -c vouch -n "__fish_vouch_needs_command" -s h -l help -d 'Print help'
+complete -c vouch -n "__fish_vouch_needs_command" -s V -l version -d 'Print version'
+complete -c vouch -n "__fish_vouch_needs_command" -f -a "exec" -d 'Run a database client with a fresh IAM token: vouch exec -- psql -h HOST -U USER -d DB (or: -- mysql -h HOST -u USER DB)'
+complete -c vouch -n "__fish_vouch_needs_command" -f -a "credential" -d 'Print a credential for another program to use'
+complete -c vouch -n "__fish_vouch_needs_command" -f -a "login" -d 'Get a session from the configured source (IAM Roles Anywhere with a key file; see `vouch status`) and cache it until it ends'
+complete -c vouch -n "__fish_vouch_needs_command" -f -a "logout" -d 'Remove every cached session'
+complete -c vouch -n "__fish_vouch_needs_command" -f -a "status" -d 'Show the configured source and the cached session: who, from where, hardware-backed or not, time left'
+complete -c vouch -n "__fish_vouch_needs_command" -f -a "completions" -d 'Print the shell completion script for SHELL (also checked in under completions/)'
+complete -c vouch -n "__fish_vouch_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c vouch -n "__fish_vouch_using_subcommand exec" -l iam-host -d 'Sign the token for this RDS endpoint while the client connects where its own arguments say (a tunnel, an IP address). PORT defaults to the engine\'s default port (5432 for PostgreSQL clients, 3306 for MySQL and MariaDB clients)' -r
+complete -c vouch -n "__fish_vouch_using_subcommand exec" -l ca-bundle -d 'PEM file of root certificates to verify the server with, instead of the built-in RDS CA bundle' -r -F
+complete -c vouch -n "__fish_vouch_using_subcommand exec" -l region -d 'AWS region of the database (default: from the endpoint\'s host name, then AWS_REGION, AWS_DEFAULT_REGION, the profile\'s region)' -r
+complete -c vouch -n "__fish_vouch_using_subcommand exec" -l profile -d 'AWS profile to take credentials from (default: AWS_PROFILE, then "default")' -r
+complete -c vouch -n "__fish_vouch_using_subcommand exec" -l source -d 'The credential source: aws-profile, yubikey, software-key, web-identity' -r
+complete -c vouch -n "__fish_vouch_using_subcommand exec" -l trust-anchor-arn -d 'IAM Roles Anywhere trust anchor ARN' -r
+complete -c vouch -n "__fish_vouch_using_subcommand exec" -l profile-arn -d 'IAM Roles Anywhere profile ARN' -r
+complete -c vouch -n "__fish_vouch_using_subcommand exec" -l role-arn -d 'The role to get a session for (Roles Anywhere or web identity)' -r
+complete -c vouch -n "__fish_vouch_using_subcommand exec" -l duration -d 'The session\'s duration (seconds, or like 1h, 90m; 15m to 12h)' -r
+complete -c vouch -n "__fish_vouch_using_subcommand exec" -l explain -d 'Print the resolved plan (endpoint, region, credential source, TLS, program, what is added) without any secret, and run nothing'
+complete -c vouch -n "__fish_vouch_using_subcommand exec" -s v -l verbose -d 'Say on stderr which credentials, region and endpoint were used (never a secret)'
+complete -c vouch -n "__fish_vouch_using_subcommand exec" -s h -l help -d 'Print help'
+complete -c vouch -n "__fish_vouch_using_subcommand credential; and not __fish_seen_subcommand_from rds aws help" -s v -l verbose -d 'Say on stderr which credentials, region and endpoint were used (never a secret)'
+complete -c vouch -n "__fish_vouch_using_subcommand credential; and not __fish_seen_subcommand_from rds aws help" -s h -l help -d 'Print help'
+complete -c vouch -n "__fish_vouch_using_subcommand credential; and not __fish_seen_subcommand_from rds aws help" -f -a "rds" -d 'Print an RDS IAM auth token followed by one newline'
+complete -c vouch -n "__fish_vouch_using_subcommand credential; and not __fish_seen_subcommand_from rds aws help" -f -a "aws" -d 'Print the session\'s AWS credentials as `credential_process` JSON, for `credential_process = vouch credential aws` in ~/.aws/config'
+complete -c vouch -n "__fish_vouch_using_subcommand credential; and not __fish_seen_subcommand_from rds aws help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c vouch -n "__fish_vouch_using_subcommand credential; and __fish_seen_subcommand_from rds" -l hostname -d 'The RDS endpoint the token is for' -r
+complete -c vouch -n "__fish_vouch_using_subcommand credential; and __fish_seen_subcommand_from rds" -l username -d 'The database user to log in as' -r
+complete -c vouch -n "__fish_vouch_using_subcommand credential; and __fish_seen_subcommand_from rds" -l port -d 'The port the database listens on' -r
+complete -c vouch -n "__fish_vouch_using_subcommand credential; and __fish_seen_subcommand_from rds" -l region -d 'AWS region of the database (default: from the endpoint\'s host name, then AWS_REGION, AWS_DEFAULT_REGION, the profile\'s region)' -r
+complete -c vouch -n "__fish_vouch_using_subcommand credential; and __fish_seen_subcommand_from rds" -l profile -d 'AWS profile to take credentials from (default: AWS_PROFILE, then "default")' -r
+complete -c vouch -n "__fish_vouch_using_subcommand credential; and __fish_seen_subcommand_from rds" -l source -d 'The credential source: aws-profile, yubikey, software-key, web-identity' -r
+complete -c vouch -n "__fish_vouch_using_subcommand credential; and __fish_seen_subcommand_from rds" -l trust-anchor-arn -d 'IAM Roles Anywhere trust anchor ARN' -r
+complete -c vouch -n "__fish_vouch_using_subcommand credential; and __fish_seen_subcommand_from rds" -l profile-arn -d 'IAM Roles Anywhere profile ARN' -r
+complete -c vouch -n "__fish_vouch_using_subcommand credential; and __fish_seen_subcommand_from rds" -l role-arn -d 'The role to get a session for (Roles Anywhere or web identity)' -r
+complete -c vouch -n "__fish_vouch_using_subcommand credential; and __fish_seen_subcommand_from rds" -l duration -d 'The session\'s duration (seconds, or like 1h, 90m; 15m to 12h)' -r
+complete -c vouch -n "__fish_vouch_using_subcommand credential; and __fish_seen_subcommand_from rds" -s v -l verbose -d 'Say on stderr which credentials, region and endpoint were used (never a secret)'
+complete -c vouch -n "__fish_vouch_using_subcommand credential; and __fish_seen_subcommand_from rds" -s h -l help -d 'Print help'
+complete -c vouch -n "__fish_vouch_using_subcommand credential; and __fish_seen_subcommand_from aws" -l source -d 'The credential source: aws-profile, yubikey, software-key, web-identity' -r
+complete -c vouch -n "__fish_vouch_using_subcommand credential; and __fish_seen_subcommand_from aws" -l trust-anchor-arn -d 'IAM Roles Anywhere trust anchor ARN' -r
+complete -c vouch -n "__fish_vouch_using_subcommand credential; and __fish_seen_subcommand_from aws" -l profile-arn -d 'IAM Roles Anywhere profile ARN' -r
+complete -c vouch -n "__fish_vouch_using_subcommand credential; and __fish_seen_subcommand_from aws" -l role-arn -d 'The role to get a session for (Roles Anywhere or web identity)' -r
+complete -c vouch -n "__fish_vouch_using_subcommand credential; and __fish_seen_subcommand_from aws" -l duration -d 'The session\'s duration (seconds, or like 1h, 90m; 15m to 12h)' -r
+complete -c vouch -n "__fish_vouch_using_subcommand credential; and __fish_seen_subcommand_from aws" -s v -l verbose -d 'Say on stderr which credentials, region and endpoint were used (never a secret)'
+complete -c vouch -n "__fish_vouch_using_subcommand credential; and __fish_seen_subcommand_from aws" -s h -l help -d 'Print help'
+complete -c vouch -n "__fish_vouch_using_subcommand credential; and __fish_seen_subcommand_from help" -f -a "rds" -d 'Print an RDS IAM auth token followed by one newline'
+complete -c vouch -n "__fish_vouch_using_subcommand credential; and __fish_seen_subcommand_from help" -f -a "aws" -d 'Print the session\'s AWS credentials as `credential_process` JSON, for `credential_process = vouch credential aws` in ~/.aws/config'
+complete -c vouch -n "__fish_vouch_using_subcommand credential; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c vouch -n "__fish_vouch_using_subcommand login" -l source -d 'The credential source: aws-profile, yubikey, software-key, web-identity' -r
+complete -c vouch -n "__fish_vouch_using_subcommand login" -l trust-anchor-arn -d 'IAM Roles Anywhere trust anchor ARN' -r
+complete -c vouch -n "__fish_vouch_using_subcommand login" -l profile-arn -d 'IAM Roles Anywhere profile ARN' -r
+complete -c vouch -n "__fish_vouch_using_subcommand login" -l role-arn -d 'The role to get a session for (Roles Anywhere or web identity)' -r
+complete -c vouch -n "__fish_vouch_using_subcommand login" -l duration -d 'The session\'s duration (seconds, or like 1h, 90m; 15m to 12h)' -r
+complete -c vouch -n "__fish_vouch_using_subcommand login" -l timeout -d 'How long to wait for the YubiKey to be plugged in (yubikey source)' -r
+complete -c vouch -n "__fish_vouch_using_subcommand login" -l force -d 'Get a new session even when the cached one is still valid'
+complete -c vouch -n "__fish_vouch_using_subcommand login" -s v -l verbose -d 'Say on stderr which credentials, region and endpoint were used (never a secret)'
+complete -c vouch -n "__fish_vouch_using_subcommand login" -s h -l help -d 'Print help'
+complete -c vouch -n "__fish_vouch_using_subcommand logout" -s v -l verbose -d 'Say on stderr which credentials, region and endpoint were used (never a secret)'
+complete -c vouch -n "__fish_vouch_using_subcommand logout" -s h -l help -d 'Print help'
+complete -c vouch -n "__fish_vouch_using_subcommand status" -l source -d 'The credential source: aws-profile, yubikey, software-key, web-identity' -r
+complete -c vouch -n "__fish_vouch_using_subcommand status" -l trust-anchor-arn -d 'IAM Roles Anywhere trust anchor ARN' -r
+complete -c vouch -n "__fish_vouch_using_subcommand status" -l profile-arn -d 'IAM Roles Anywhere profile ARN' -r
+complete -c vouch -n "__fish_vouch_using_subcommand status" -l role-arn -d 'The role to get a session for (Roles Anywhere or web identity)' -r
+complete -c vouch -n "__fish_vouch_using_subcommand status" -l duration -d 'The session\'s duration (seconds, or like 1h, 90m; 15m to 12h)' -r
+complete -c vouch -n "__fish_vouch_using_subcommand status" -l format -r -f -a "human\t''
+json\t''
+shell\t''"
+complete -c vouch -n "__fish_vouch_using_subcommand status" -l check -d 'Also ask AWS who the credentials are (STS GetCallerIdentity: a network call)'
+complete -c vouch -n "__fish_vouch_using_subcommand status" -s v -l verbose -d 'Say on stderr which credentials, region and endpoint were used (never a secret)'
+complete -c vouch -n "__fish_vouch_using_subcommand status" -s h -l help -d 'Print help'
+complete -c vouch -n "__fish_vouch_using_subcommand completions" -s v -l verbose -d 'Say on stderr which credentials, region and endpoint were used (never a secret)'
+complete -c vouch -n "__fish_vouch_using_subcommand completions" -s h -l help -d 'Print help'
+complete -c vouch -n "__fish_vouch_using_subcommand help; and not __fish_seen_subcommand_from exec credential login logout status completions help" -f -a "exec" -d 'Run a database client with a fresh IAM token: vouch exec -- psql -h HOST -U USER -d DB (or: -- mysql -h HOST -u USER DB)'
+complete -c vouch -n "__fish_vouch_using_subcommand help; and not __fish_seen_subcommand_from exec credential login logout status completions help" -f -a "credential" -d 'Print a credential for another program to use'
+complete -c vouch -n "__fish_vouch_using_subcommand help; and not __fish_seen_subcommand_from exec credential login logout status completions help" -f -a "login" -d 'Get a session from the configured source (IAM Roles Anywhere with a key file; see `vouch status`) and cache it until it ends'
+complete -c vouch -n "__fish_vouch_using_subcommand help; and not __fish_seen_subcommand_from exec credential login logout status completions help" -f -a "logout" -d 'Remove every cached session'
+complete -c vouch -n "__fish_vouch_using_subcommand help; and not __fish_seen_subcommand_from exec credential login logout status completions help" -f -a "status" -d 'Show the configured source and the cached session: who, from where, hardware-backed or not, time left'
+complete -c vouch -n "__fish_vouch_using_subcommand help; and not __fish_seen_subcommand_from exec credential login logout status completions help" -f -a "completions" -d 'Print the shell completion script for SHELL (also checked in under completions/)'
+complete -c vouch -n "__fish_vouch_using_subcommand help; and not __fish_seen_subcommand_from exec credential login logout status completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c vouch -n "__fish_vouch_using_subcommand help; and __fish_seen_subcommand_from credential" -f -a "rds" -d 'Print an RDS IAM auth token followed by one newline'
+complete -c vouch -n "__fish_vouch_using_subcommand help; and __fish_seen_subcommand_from credential" -f -a "aws" -d 'Print the session\'s AWS credentials as `credential_process` JSON, for `credential_process = vouch credential aws` in ~/.aws/config'
