@@ -17,6 +17,10 @@ const CLIENTS: &[(MyClient, &str)] = &[
     (MyClient::Mysqlimport, "mariadb-import"),
 ];
 
+/// Options the tables keep for earlier MariaDB 10.11 releases that later
+/// ones dropped: `--galera-info` left mariadb-dump in 10.11.14.
+const RETIRED: &[(&str, &str)] = &[("mariadb-dump", "galera-info")];
+
 fn strict() -> bool {
     std::env::var_os("CI").is_some() || std::env::var_os("VOUCH_TEST_STRICT").is_some()
 }
@@ -121,10 +125,15 @@ fn mariadb_tables_match_help() {
         let (code, help, _) = run(&path, &["--no-defaults", "--help"]);
         assert_eq!(code, Some(0), "{program} --help");
         let (listed, bools) = parse_help(&help);
-        assert_eq!(listed.len(), t.len(), "{program}: options listed by --help");
         assert!(!bools.is_empty(), "{program}: variables table");
+        // Options of earlier 10.11 releases stay in the table (those clients
+        // still accept them); a newer client may no longer list them.
         let ours: BTreeSet<Listed> = t
             .iter()
+            .filter(|d| {
+                let retired = RETIRED.contains(&(program, d.long));
+                !retired || listed.iter().any(|l| l.0 == d.long)
+            })
             .map(|d| (d.long.to_string(), d.short, shape(d)))
             .collect();
         let missing: Vec<_> = listed.difference(&ours).collect();
