@@ -33,12 +33,19 @@ Register-ArgumentCompleter -Native -CommandName 'vouch' -ScriptBlock {
             [CompletionResult]::new('logout', 'logout', [CompletionResultType]::ParameterValue, 'Remove every cached session')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show the configured source and the cached session: who, from where, hardware-backed or not, time left')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print the shell completion script for SHELL (also checked in under completions/)')
+            [CompletionResult]::new('env', 'env', [CompletionResultType]::ParameterValue, 'Print, as shell code, the environment `vouch exec` would give a client: eval "$(vouch env --target prod)" or: vouch env -- psql -h HOST -U USER')
+            [CompletionResult]::new('hook', 'hook', [CompletionResultType]::ParameterValue, 'Print the shell hook that exports an allowed .vouch.toml''s target on entering its folder and keeps the token fresh: eval "$(vouch hook zsh)"')
+            [CompletionResult]::new('alias', 'alias', [CompletionResultType]::ParameterValue, 'Print wrapper functions so plain `psql ...` runs `vouch exec -- psql ...`: eval "$(vouch alias zsh)"')
+            [CompletionResult]::new('allow', 'allow', [CompletionResultType]::ParameterValue, 'Trust a project''s .vouch.toml (default: the nearest one at or above the current folder) with its current content')
+            [CompletionResult]::new('deny', 'deny', [CompletionResultType]::ParameterValue, 'Stop trusting a project''s .vouch.toml (default: the nearest one)')
+            [CompletionResult]::new('hook-export', 'hook-export', [CompletionResultType]::ParameterValue, 'What the shell hook runs when the folder or the clock calls for it')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
         'vouch;exec' {
             [CompletionResult]::new('--iam-host', '--iam-host', [CompletionResultType]::ParameterName, 'Sign the token for this RDS endpoint while the client connects where its own arguments say (a tunnel, an IP address). PORT defaults to the engine''s default port (5432 for PostgreSQL clients, 3306 for MySQL and MariaDB clients)')
             [CompletionResult]::new('--ca-bundle', '--ca-bundle', [CompletionResultType]::ParameterName, 'PEM file of root certificates to verify the server with, instead of the built-in RDS CA bundle')
+            [CompletionResult]::new('--target', '--target', [CompletionResultType]::ParameterName, 'Use a named target''s host, port, user, database, region, iam-host and TLS settings as defaults the client''s own arguments override (default: $VOUCH_TARGET). Targets come from an allowed .vouch.toml at or above the current folder, then config.toml')
             [CompletionResult]::new('--region', '--region', [CompletionResultType]::ParameterName, 'AWS region of the database (default: from the endpoint''s host name, then AWS_REGION, AWS_DEFAULT_REGION, the profile''s region)')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'AWS profile to take credentials from (default: AWS_PROFILE, then "default")')
             [CompletionResult]::new('--source', '--source', [CompletionResultType]::ParameterName, 'The credential source: aws-profile, yubikey, software-key, web-identity')
@@ -149,6 +156,59 @@ Register-ArgumentCompleter -Native -CommandName 'vouch' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
+        'vouch;env' {
+            [CompletionResult]::new('--shell', '--shell', [CompletionResultType]::ParameterName, 'The shell to write for, or json')
+            [CompletionResult]::new('--target', '--target', [CompletionResultType]::ParameterName, 'A named target (config.toml, or an allowed .vouch.toml) instead of, or as defaults for, a client command line')
+            [CompletionResult]::new('--iam-host', '--iam-host', [CompletionResultType]::ParameterName, 'As for exec')
+            [CompletionResult]::new('--ca-bundle', '--ca-bundle', [CompletionResultType]::ParameterName, 'As for exec')
+            [CompletionResult]::new('--region', '--region', [CompletionResultType]::ParameterName, 'AWS region of the database (default: from the endpoint''s host name, then AWS_REGION, AWS_DEFAULT_REGION, the profile''s region)')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'AWS profile to take credentials from (default: AWS_PROFILE, then "default")')
+            [CompletionResult]::new('--source', '--source', [CompletionResultType]::ParameterName, 'The credential source: aws-profile, yubikey, software-key, web-identity')
+            [CompletionResult]::new('--trust-anchor-arn', '--trust-anchor-arn', [CompletionResultType]::ParameterName, 'IAM Roles Anywhere trust anchor ARN')
+            [CompletionResult]::new('--profile-arn', '--profile-arn', [CompletionResultType]::ParameterName, 'IAM Roles Anywhere profile ARN')
+            [CompletionResult]::new('--role-arn', '--role-arn', [CompletionResultType]::ParameterName, 'The role to get a session for (Roles Anywhere or web identity)')
+            [CompletionResult]::new('--duration', '--duration', [CompletionResultType]::ParameterName, 'The session''s duration (seconds, or like 1h, 90m; 15m to 12h)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say on stderr which credentials, region and endpoint were used (never a secret)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say on stderr which credentials, region and endpoint were used (never a secret)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'vouch;hook' {
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say on stderr which credentials, region and endpoint were used (never a secret)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say on stderr which credentials, region and endpoint were used (never a secret)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'vouch;alias' {
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say on stderr which credentials, region and endpoint were used (never a secret)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say on stderr which credentials, region and endpoint were used (never a secret)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'vouch;allow' {
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say on stderr which credentials, region and endpoint were used (never a secret)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say on stderr which credentials, region and endpoint were used (never a secret)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'vouch;deny' {
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say on stderr which credentials, region and endpoint were used (never a secret)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say on stderr which credentials, region and endpoint were used (never a secret)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'vouch;hook-export' {
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say on stderr which credentials, region and endpoint were used (never a secret)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say on stderr which credentials, region and endpoint were used (never a secret)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
         'vouch;help' {
             [CompletionResult]::new('exec', 'exec', [CompletionResultType]::ParameterValue, 'Run a database client with a fresh IAM token: vouch exec -- psql -h HOST -U USER -d DB (or: -- mysql -h HOST -u USER DB)')
             [CompletionResult]::new('credential', 'credential', [CompletionResultType]::ParameterValue, 'Print a credential for another program to use')
@@ -156,6 +216,12 @@ Register-ArgumentCompleter -Native -CommandName 'vouch' -ScriptBlock {
             [CompletionResult]::new('logout', 'logout', [CompletionResultType]::ParameterValue, 'Remove every cached session')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show the configured source and the cached session: who, from where, hardware-backed or not, time left')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print the shell completion script for SHELL (also checked in under completions/)')
+            [CompletionResult]::new('env', 'env', [CompletionResultType]::ParameterValue, 'Print, as shell code, the environment `vouch exec` would give a client: eval "$(vouch env --target prod)" or: vouch env -- psql -h HOST -U USER')
+            [CompletionResult]::new('hook', 'hook', [CompletionResultType]::ParameterValue, 'Print the shell hook that exports an allowed .vouch.toml''s target on entering its folder and keeps the token fresh: eval "$(vouch hook zsh)"')
+            [CompletionResult]::new('alias', 'alias', [CompletionResultType]::ParameterValue, 'Print wrapper functions so plain `psql ...` runs `vouch exec -- psql ...`: eval "$(vouch alias zsh)"')
+            [CompletionResult]::new('allow', 'allow', [CompletionResultType]::ParameterValue, 'Trust a project''s .vouch.toml (default: the nearest one at or above the current folder) with its current content')
+            [CompletionResult]::new('deny', 'deny', [CompletionResultType]::ParameterValue, 'Stop trusting a project''s .vouch.toml (default: the nearest one)')
+            [CompletionResult]::new('hook-export', 'hook-export', [CompletionResultType]::ParameterValue, 'What the shell hook runs when the folder or the clock calls for it')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -183,6 +249,24 @@ Register-ArgumentCompleter -Native -CommandName 'vouch' -ScriptBlock {
             break
         }
         'vouch;help;completions' {
+            break
+        }
+        'vouch;help;env' {
+            break
+        }
+        'vouch;help;hook' {
+            break
+        }
+        'vouch;help;alias' {
+            break
+        }
+        'vouch;help;allow' {
+            break
+        }
+        'vouch;help;deny' {
+            break
+        }
+        'vouch;help;hook-export' {
             break
         }
         'vouch;help;help' {

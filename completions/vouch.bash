@@ -16,17 +16,35 @@ _vouch() {
             ",$1")
                 cmd="vouch"
                 ;;
+            vouch,alias)
+                cmd="vouch__subcmd__alias"
+                ;;
+            vouch,allow)
+                cmd="vouch__subcmd__allow"
+                ;;
             vouch,completions)
                 cmd="vouch__subcmd__completions"
                 ;;
             vouch,credential)
                 cmd="vouch__subcmd__credential"
                 ;;
+            vouch,deny)
+                cmd="vouch__subcmd__deny"
+                ;;
+            vouch,env)
+                cmd="vouch__subcmd__env"
+                ;;
             vouch,exec)
                 cmd="vouch__subcmd__exec"
                 ;;
             vouch,help)
                 cmd="vouch__subcmd__help"
+                ;;
+            vouch,hook)
+                cmd="vouch__subcmd__hook"
+                ;;
+            vouch,hook-export)
+                cmd="vouch__subcmd__hook__subcmd__export"
                 ;;
             vouch,login)
                 cmd="vouch__subcmd__login"
@@ -55,17 +73,35 @@ _vouch() {
             vouch__subcmd__credential__subcmd__help,rds)
                 cmd="vouch__subcmd__credential__subcmd__help__subcmd__rds"
                 ;;
+            vouch__subcmd__help,alias)
+                cmd="vouch__subcmd__help__subcmd__alias"
+                ;;
+            vouch__subcmd__help,allow)
+                cmd="vouch__subcmd__help__subcmd__allow"
+                ;;
             vouch__subcmd__help,completions)
                 cmd="vouch__subcmd__help__subcmd__completions"
                 ;;
             vouch__subcmd__help,credential)
                 cmd="vouch__subcmd__help__subcmd__credential"
                 ;;
+            vouch__subcmd__help,deny)
+                cmd="vouch__subcmd__help__subcmd__deny"
+                ;;
+            vouch__subcmd__help,env)
+                cmd="vouch__subcmd__help__subcmd__env"
+                ;;
             vouch__subcmd__help,exec)
                 cmd="vouch__subcmd__help__subcmd__exec"
                 ;;
             vouch__subcmd__help,help)
                 cmd="vouch__subcmd__help__subcmd__help"
+                ;;
+            vouch__subcmd__help,hook)
+                cmd="vouch__subcmd__help__subcmd__hook"
+                ;;
+            vouch__subcmd__help,hook-export)
+                cmd="vouch__subcmd__help__subcmd__hook__subcmd__export"
                 ;;
             vouch__subcmd__help,login)
                 cmd="vouch__subcmd__help__subcmd__login"
@@ -89,8 +125,36 @@ _vouch() {
 
     case "${cmd}" in
         vouch)
-            opts="-v -h -V --verbose --help --version exec credential login logout status completions help"
+            opts="-v -h -V --verbose --help --version exec credential login logout status completions env hook alias allow deny hook-export help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vouch__subcmd__alias)
+            opts="-v -h --verbose --help bash zsh fish"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vouch__subcmd__allow)
+            opts="-v -h --verbose --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -274,13 +338,35 @@ _vouch() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        vouch__subcmd__exec)
-            opts="-v -h --iam-host --ca-bundle --explain --region --profile --source --trust-anchor-arn --profile-arn --role-arn --duration --verbose --help"
+        vouch__subcmd__deny)
+            opts="-v -h --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vouch__subcmd__env)
+            opts="-v -h --shell --target --iam-host --ca-bundle --region --profile --source --trust-anchor-arn --profile-arn --role-arn --duration --verbose --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --shell)
+                    COMPREPLY=($(compgen -W "bash zsh fish json" -- "${cur}"))
+                    return 0
+                    ;;
+                --target)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --iam-host)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -324,9 +410,91 @@ _vouch() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        vouch__subcmd__help)
-            opts="exec credential login logout status completions help"
+        vouch__subcmd__exec)
+            opts="-v -h --iam-host --ca-bundle --explain --target --region --profile --source --trust-anchor-arn --profile-arn --role-arn --duration --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --iam-host)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ca-bundle)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --target)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --region)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --source)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --trust-anchor-arn)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile-arn)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --role-arn)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --duration)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vouch__subcmd__help)
+            opts="exec credential login logout status completions env hook alias allow deny hook-export help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vouch__subcmd__help__subcmd__alias)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vouch__subcmd__help__subcmd__allow)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -394,6 +562,34 @@ _vouch() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        vouch__subcmd__help__subcmd__deny)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vouch__subcmd__help__subcmd__env)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         vouch__subcmd__help__subcmd__exec)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -409,6 +605,34 @@ _vouch() {
             return 0
             ;;
         vouch__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vouch__subcmd__help__subcmd__hook)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vouch__subcmd__help__subcmd__hook__subcmd__export)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -453,6 +677,34 @@ _vouch() {
         vouch__subcmd__help__subcmd__status)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vouch__subcmd__hook)
+            opts="-v -h --verbose --help bash zsh fish"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vouch__subcmd__hook__subcmd__export)
+            opts="-v -h --verbose --help bash zsh fish enter refresh"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

@@ -30,11 +30,18 @@ set edit:completion:arg-completer[vouch] = {|@words|
             cand logout 'Remove every cached session'
             cand status 'Show the configured source and the cached session: who, from where, hardware-backed or not, time left'
             cand completions 'Print the shell completion script for SHELL (also checked in under completions/)'
+            cand env 'Print, as shell code, the environment `vouch exec` would give a client: eval "$(vouch env --target prod)" or: vouch env -- psql -h HOST -U USER'
+            cand hook 'Print the shell hook that exports an allowed .vouch.toml''s target on entering its folder and keeps the token fresh: eval "$(vouch hook zsh)"'
+            cand alias 'Print wrapper functions so plain `psql ...` runs `vouch exec -- psql ...`: eval "$(vouch alias zsh)"'
+            cand allow 'Trust a project''s .vouch.toml (default: the nearest one at or above the current folder) with its current content'
+            cand deny 'Stop trusting a project''s .vouch.toml (default: the nearest one)'
+            cand hook-export 'What the shell hook runs when the folder or the clock calls for it'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'vouch;exec'= {
             cand --iam-host 'Sign the token for this RDS endpoint while the client connects where its own arguments say (a tunnel, an IP address). PORT defaults to the engine''s default port (5432 for PostgreSQL clients, 3306 for MySQL and MariaDB clients)'
             cand --ca-bundle 'PEM file of root certificates to verify the server with, instead of the built-in RDS CA bundle'
+            cand --target 'Use a named target''s host, port, user, database, region, iam-host and TLS settings as defaults the client''s own arguments override (default: $VOUCH_TARGET). Targets come from an allowed .vouch.toml at or above the current folder, then config.toml'
             cand --region 'AWS region of the database (default: from the endpoint''s host name, then AWS_REGION, AWS_DEFAULT_REGION, the profile''s region)'
             cand --profile 'AWS profile to take credentials from (default: AWS_PROFILE, then "default")'
             cand --source 'The credential source: aws-profile, yubikey, software-key, web-identity'
@@ -133,6 +140,53 @@ set edit:completion:arg-completer[vouch] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
+        &'vouch;env'= {
+            cand --shell 'The shell to write for, or json'
+            cand --target 'A named target (config.toml, or an allowed .vouch.toml) instead of, or as defaults for, a client command line'
+            cand --iam-host 'As for exec'
+            cand --ca-bundle 'As for exec'
+            cand --region 'AWS region of the database (default: from the endpoint''s host name, then AWS_REGION, AWS_DEFAULT_REGION, the profile''s region)'
+            cand --profile 'AWS profile to take credentials from (default: AWS_PROFILE, then "default")'
+            cand --source 'The credential source: aws-profile, yubikey, software-key, web-identity'
+            cand --trust-anchor-arn 'IAM Roles Anywhere trust anchor ARN'
+            cand --profile-arn 'IAM Roles Anywhere profile ARN'
+            cand --role-arn 'The role to get a session for (Roles Anywhere or web identity)'
+            cand --duration 'The session''s duration (seconds, or like 1h, 90m; 15m to 12h)'
+            cand -v 'Say on stderr which credentials, region and endpoint were used (never a secret)'
+            cand --verbose 'Say on stderr which credentials, region and endpoint were used (never a secret)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'vouch;hook'= {
+            cand -v 'Say on stderr which credentials, region and endpoint were used (never a secret)'
+            cand --verbose 'Say on stderr which credentials, region and endpoint were used (never a secret)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'vouch;alias'= {
+            cand -v 'Say on stderr which credentials, region and endpoint were used (never a secret)'
+            cand --verbose 'Say on stderr which credentials, region and endpoint were used (never a secret)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'vouch;allow'= {
+            cand -v 'Say on stderr which credentials, region and endpoint were used (never a secret)'
+            cand --verbose 'Say on stderr which credentials, region and endpoint were used (never a secret)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'vouch;deny'= {
+            cand -v 'Say on stderr which credentials, region and endpoint were used (never a secret)'
+            cand --verbose 'Say on stderr which credentials, region and endpoint were used (never a secret)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'vouch;hook-export'= {
+            cand -v 'Say on stderr which credentials, region and endpoint were used (never a secret)'
+            cand --verbose 'Say on stderr which credentials, region and endpoint were used (never a secret)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
         &'vouch;help'= {
             cand exec 'Run a database client with a fresh IAM token: vouch exec -- psql -h HOST -U USER -d DB (or: -- mysql -h HOST -u USER DB)'
             cand credential 'Print a credential for another program to use'
@@ -140,6 +194,12 @@ set edit:completion:arg-completer[vouch] = {|@words|
             cand logout 'Remove every cached session'
             cand status 'Show the configured source and the cached session: who, from where, hardware-backed or not, time left'
             cand completions 'Print the shell completion script for SHELL (also checked in under completions/)'
+            cand env 'Print, as shell code, the environment `vouch exec` would give a client: eval "$(vouch env --target prod)" or: vouch env -- psql -h HOST -U USER'
+            cand hook 'Print the shell hook that exports an allowed .vouch.toml''s target on entering its folder and keeps the token fresh: eval "$(vouch hook zsh)"'
+            cand alias 'Print wrapper functions so plain `psql ...` runs `vouch exec -- psql ...`: eval "$(vouch alias zsh)"'
+            cand allow 'Trust a project''s .vouch.toml (default: the nearest one at or above the current folder) with its current content'
+            cand deny 'Stop trusting a project''s .vouch.toml (default: the nearest one)'
+            cand hook-export 'What the shell hook runs when the folder or the clock calls for it'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'vouch;help;exec'= {
@@ -159,6 +219,18 @@ set edit:completion:arg-completer[vouch] = {|@words|
         &'vouch;help;status'= {
         }
         &'vouch;help;completions'= {
+        }
+        &'vouch;help;env'= {
+        }
+        &'vouch;help;hook'= {
+        }
+        &'vouch;help;alias'= {
+        }
+        &'vouch;help;allow'= {
+        }
+        &'vouch;help;deny'= {
+        }
+        &'vouch;help;hook-export'= {
         }
         &'vouch;help;help'= {
         }

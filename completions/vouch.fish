@@ -33,9 +33,16 @@ complete -c vouch -n "__fish_vouch_needs_command" -f -a "login" -d 'Get a sessio
 complete -c vouch -n "__fish_vouch_needs_command" -f -a "logout" -d 'Remove every cached session'
 complete -c vouch -n "__fish_vouch_needs_command" -f -a "status" -d 'Show the configured source and the cached session: who, from where, hardware-backed or not, time left'
 complete -c vouch -n "__fish_vouch_needs_command" -f -a "completions" -d 'Print the shell completion script for SHELL (also checked in under completions/)'
+complete -c vouch -n "__fish_vouch_needs_command" -f -a "env" -d 'Print, as shell code, the environment `vouch exec` would give a client: eval "$(vouch env --target prod)" or: vouch env -- psql -h HOST -U USER'
+complete -c vouch -n "__fish_vouch_needs_command" -f -a "hook" -d 'Print the shell hook that exports an allowed .vouch.toml\'s target on entering its folder and keeps the token fresh: eval "$(vouch hook zsh)"'
+complete -c vouch -n "__fish_vouch_needs_command" -f -a "alias" -d 'Print wrapper functions so plain `psql ...` runs `vouch exec -- psql ...`: eval "$(vouch alias zsh)"'
+complete -c vouch -n "__fish_vouch_needs_command" -f -a "allow" -d 'Trust a project\'s .vouch.toml (default: the nearest one at or above the current folder) with its current content'
+complete -c vouch -n "__fish_vouch_needs_command" -f -a "deny" -d 'Stop trusting a project\'s .vouch.toml (default: the nearest one)'
+complete -c vouch -n "__fish_vouch_needs_command" -f -a "hook-export" -d 'What the shell hook runs when the folder or the clock calls for it'
 complete -c vouch -n "__fish_vouch_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c vouch -n "__fish_vouch_using_subcommand exec" -l iam-host -d 'Sign the token for this RDS endpoint while the client connects where its own arguments say (a tunnel, an IP address). PORT defaults to the engine\'s default port (5432 for PostgreSQL clients, 3306 for MySQL and MariaDB clients)' -r
 complete -c vouch -n "__fish_vouch_using_subcommand exec" -l ca-bundle -d 'PEM file of root certificates to verify the server with, instead of the built-in RDS CA bundle' -r -F
+complete -c vouch -n "__fish_vouch_using_subcommand exec" -l target -d 'Use a named target\'s host, port, user, database, region, iam-host and TLS settings as defaults the client\'s own arguments override (default: $VOUCH_TARGET). Targets come from an allowed .vouch.toml at or above the current folder, then config.toml' -r
 complete -c vouch -n "__fish_vouch_using_subcommand exec" -l region -d 'AWS region of the database (default: from the endpoint\'s host name, then AWS_REGION, AWS_DEFAULT_REGION, the profile\'s region)' -r
 complete -c vouch -n "__fish_vouch_using_subcommand exec" -l profile -d 'AWS profile to take credentials from (default: AWS_PROFILE, then "default")' -r
 complete -c vouch -n "__fish_vouch_using_subcommand exec" -l source -d 'The credential source: aws-profile, yubikey, software-key, web-identity' -r
@@ -97,12 +104,44 @@ complete -c vouch -n "__fish_vouch_using_subcommand status" -s v -l verbose -d '
 complete -c vouch -n "__fish_vouch_using_subcommand status" -s h -l help -d 'Print help'
 complete -c vouch -n "__fish_vouch_using_subcommand completions" -s v -l verbose -d 'Say on stderr which credentials, region and endpoint were used (never a secret)'
 complete -c vouch -n "__fish_vouch_using_subcommand completions" -s h -l help -d 'Print help'
-complete -c vouch -n "__fish_vouch_using_subcommand help; and not __fish_seen_subcommand_from exec credential login logout status completions help" -f -a "exec" -d 'Run a database client with a fresh IAM token: vouch exec -- psql -h HOST -U USER -d DB (or: -- mysql -h HOST -u USER DB)'
-complete -c vouch -n "__fish_vouch_using_subcommand help; and not __fish_seen_subcommand_from exec credential login logout status completions help" -f -a "credential" -d 'Print a credential for another program to use'
-complete -c vouch -n "__fish_vouch_using_subcommand help; and not __fish_seen_subcommand_from exec credential login logout status completions help" -f -a "login" -d 'Get a session from the configured source (IAM Roles Anywhere with a key file; see `vouch status`) and cache it until it ends'
-complete -c vouch -n "__fish_vouch_using_subcommand help; and not __fish_seen_subcommand_from exec credential login logout status completions help" -f -a "logout" -d 'Remove every cached session'
-complete -c vouch -n "__fish_vouch_using_subcommand help; and not __fish_seen_subcommand_from exec credential login logout status completions help" -f -a "status" -d 'Show the configured source and the cached session: who, from where, hardware-backed or not, time left'
-complete -c vouch -n "__fish_vouch_using_subcommand help; and not __fish_seen_subcommand_from exec credential login logout status completions help" -f -a "completions" -d 'Print the shell completion script for SHELL (also checked in under completions/)'
-complete -c vouch -n "__fish_vouch_using_subcommand help; and not __fish_seen_subcommand_from exec credential login logout status completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c vouch -n "__fish_vouch_using_subcommand env" -l shell -d 'The shell to write for, or json' -r -f -a "bash\t''
+zsh\t''
+fish\t''
+json\t''"
+complete -c vouch -n "__fish_vouch_using_subcommand env" -l target -d 'A named target (config.toml, or an allowed .vouch.toml) instead of, or as defaults for, a client command line' -r
+complete -c vouch -n "__fish_vouch_using_subcommand env" -l iam-host -d 'As for exec' -r
+complete -c vouch -n "__fish_vouch_using_subcommand env" -l ca-bundle -d 'As for exec' -r -F
+complete -c vouch -n "__fish_vouch_using_subcommand env" -l region -d 'AWS region of the database (default: from the endpoint\'s host name, then AWS_REGION, AWS_DEFAULT_REGION, the profile\'s region)' -r
+complete -c vouch -n "__fish_vouch_using_subcommand env" -l profile -d 'AWS profile to take credentials from (default: AWS_PROFILE, then "default")' -r
+complete -c vouch -n "__fish_vouch_using_subcommand env" -l source -d 'The credential source: aws-profile, yubikey, software-key, web-identity' -r
+complete -c vouch -n "__fish_vouch_using_subcommand env" -l trust-anchor-arn -d 'IAM Roles Anywhere trust anchor ARN' -r
+complete -c vouch -n "__fish_vouch_using_subcommand env" -l profile-arn -d 'IAM Roles Anywhere profile ARN' -r
+complete -c vouch -n "__fish_vouch_using_subcommand env" -l role-arn -d 'The role to get a session for (Roles Anywhere or web identity)' -r
+complete -c vouch -n "__fish_vouch_using_subcommand env" -l duration -d 'The session\'s duration (seconds, or like 1h, 90m; 15m to 12h)' -r
+complete -c vouch -n "__fish_vouch_using_subcommand env" -s v -l verbose -d 'Say on stderr which credentials, region and endpoint were used (never a secret)'
+complete -c vouch -n "__fish_vouch_using_subcommand env" -s h -l help -d 'Print help'
+complete -c vouch -n "__fish_vouch_using_subcommand hook" -s v -l verbose -d 'Say on stderr which credentials, region and endpoint were used (never a secret)'
+complete -c vouch -n "__fish_vouch_using_subcommand hook" -s h -l help -d 'Print help'
+complete -c vouch -n "__fish_vouch_using_subcommand alias" -s v -l verbose -d 'Say on stderr which credentials, region and endpoint were used (never a secret)'
+complete -c vouch -n "__fish_vouch_using_subcommand alias" -s h -l help -d 'Print help'
+complete -c vouch -n "__fish_vouch_using_subcommand allow" -s v -l verbose -d 'Say on stderr which credentials, region and endpoint were used (never a secret)'
+complete -c vouch -n "__fish_vouch_using_subcommand allow" -s h -l help -d 'Print help'
+complete -c vouch -n "__fish_vouch_using_subcommand deny" -s v -l verbose -d 'Say on stderr which credentials, region and endpoint were used (never a secret)'
+complete -c vouch -n "__fish_vouch_using_subcommand deny" -s h -l help -d 'Print help'
+complete -c vouch -n "__fish_vouch_using_subcommand hook-export" -s v -l verbose -d 'Say on stderr which credentials, region and endpoint were used (never a secret)'
+complete -c vouch -n "__fish_vouch_using_subcommand hook-export" -s h -l help -d 'Print help'
+complete -c vouch -n "__fish_vouch_using_subcommand help; and not __fish_seen_subcommand_from exec credential login logout status completions env hook alias allow deny hook-export help" -f -a "exec" -d 'Run a database client with a fresh IAM token: vouch exec -- psql -h HOST -U USER -d DB (or: -- mysql -h HOST -u USER DB)'
+complete -c vouch -n "__fish_vouch_using_subcommand help; and not __fish_seen_subcommand_from exec credential login logout status completions env hook alias allow deny hook-export help" -f -a "credential" -d 'Print a credential for another program to use'
+complete -c vouch -n "__fish_vouch_using_subcommand help; and not __fish_seen_subcommand_from exec credential login logout status completions env hook alias allow deny hook-export help" -f -a "login" -d 'Get a session from the configured source (IAM Roles Anywhere with a key file; see `vouch status`) and cache it until it ends'
+complete -c vouch -n "__fish_vouch_using_subcommand help; and not __fish_seen_subcommand_from exec credential login logout status completions env hook alias allow deny hook-export help" -f -a "logout" -d 'Remove every cached session'
+complete -c vouch -n "__fish_vouch_using_subcommand help; and not __fish_seen_subcommand_from exec credential login logout status completions env hook alias allow deny hook-export help" -f -a "status" -d 'Show the configured source and the cached session: who, from where, hardware-backed or not, time left'
+complete -c vouch -n "__fish_vouch_using_subcommand help; and not __fish_seen_subcommand_from exec credential login logout status completions env hook alias allow deny hook-export help" -f -a "completions" -d 'Print the shell completion script for SHELL (also checked in under completions/)'
+complete -c vouch -n "__fish_vouch_using_subcommand help; and not __fish_seen_subcommand_from exec credential login logout status completions env hook alias allow deny hook-export help" -f -a "env" -d 'Print, as shell code, the environment `vouch exec` would give a client: eval "$(vouch env --target prod)" or: vouch env -- psql -h HOST -U USER'
+complete -c vouch -n "__fish_vouch_using_subcommand help; and not __fish_seen_subcommand_from exec credential login logout status completions env hook alias allow deny hook-export help" -f -a "hook" -d 'Print the shell hook that exports an allowed .vouch.toml\'s target on entering its folder and keeps the token fresh: eval "$(vouch hook zsh)"'
+complete -c vouch -n "__fish_vouch_using_subcommand help; and not __fish_seen_subcommand_from exec credential login logout status completions env hook alias allow deny hook-export help" -f -a "alias" -d 'Print wrapper functions so plain `psql ...` runs `vouch exec -- psql ...`: eval "$(vouch alias zsh)"'
+complete -c vouch -n "__fish_vouch_using_subcommand help; and not __fish_seen_subcommand_from exec credential login logout status completions env hook alias allow deny hook-export help" -f -a "allow" -d 'Trust a project\'s .vouch.toml (default: the nearest one at or above the current folder) with its current content'
+complete -c vouch -n "__fish_vouch_using_subcommand help; and not __fish_seen_subcommand_from exec credential login logout status completions env hook alias allow deny hook-export help" -f -a "deny" -d 'Stop trusting a project\'s .vouch.toml (default: the nearest one)'
+complete -c vouch -n "__fish_vouch_using_subcommand help; and not __fish_seen_subcommand_from exec credential login logout status completions env hook alias allow deny hook-export help" -f -a "hook-export" -d 'What the shell hook runs when the folder or the clock calls for it'
+complete -c vouch -n "__fish_vouch_using_subcommand help; and not __fish_seen_subcommand_from exec credential login logout status completions env hook alias allow deny hook-export help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c vouch -n "__fish_vouch_using_subcommand help; and __fish_seen_subcommand_from credential" -f -a "rds" -d 'Print an RDS IAM auth token followed by one newline'
 complete -c vouch -n "__fish_vouch_using_subcommand help; and __fish_seen_subcommand_from credential" -f -a "aws" -d 'Print the session\'s AWS credentials as `credential_process` JSON, for `credential_process = vouch credential aws` in ~/.aws/config'

@@ -12,6 +12,7 @@ APT_PACKAGES=(
   libpam0g-dev libpam-modules gcc make libc6-dev
   openssl pkg-config python3 ca-certificates util-linux tmux procps
   libpcsclite-dev pcscd
+  bash-completion zsh fish shellcheck direnv hyperfine strace
 )
 PIP_PACKAGES=(botocore awscli "moto[server]")
 POLICY_RC=/usr/sbin/policy-rc.d

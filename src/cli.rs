@@ -39,6 +39,96 @@ pub enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
+    /// Print, as shell code, the environment `vouch exec` would give a
+    /// client: eval "$(vouch env --target prod)" or: vouch env -- psql -h HOST -U USER
+    Env(EnvArgs),
+    /// Print the shell hook that exports an allowed .vouch.toml's target on
+    /// entering its folder and keeps the token fresh: eval "$(vouch hook zsh)"
+    Hook {
+        #[arg(value_enum)]
+        shell: Shell,
+    },
+    /// Print wrapper functions so plain `psql ...` runs `vouch exec -- psql
+    /// ...`: eval "$(vouch alias zsh)"
+    Alias {
+        #[arg(value_enum)]
+        shell: Shell,
+        /// The clients to wrap (default: the supported psql and mysql
+        /// families found on PATH).
+        #[arg(value_name = "CLIENT")]
+        clients: Vec<String>,
+    },
+    /// Trust a project's .vouch.toml (default: the nearest one at or above
+    /// the current folder) with its current content.
+    Allow {
+        #[arg(value_name = "PATH", value_hint = clap::ValueHint::AnyPath)]
+        path: Option<PathBuf>,
+    },
+    /// Stop trusting a project's .vouch.toml (default: the nearest one).
+    Deny {
+        #[arg(value_name = "PATH", value_hint = clap::ValueHint::AnyPath)]
+        path: Option<PathBuf>,
+    },
+    /// What the shell hook runs when the folder or the clock calls for it.
+    #[command(hide = true)]
+    HookExport {
+        #[arg(value_enum)]
+        shell: Shell,
+        #[arg(value_enum)]
+        mode: HookMode,
+        file: PathBuf,
+    },
+}
+
+pub use crate::shell::Shell;
+
+/// Why the hook asks: a folder was entered, or the token is due.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum HookMode {
+    Enter,
+    Refresh,
+}
+
+/// How `vouch env` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum EnvFormat {
+    Bash,
+    Zsh,
+    Fish,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct EnvArgs {
+    /// The shell to write for, or json.
+    #[arg(long, value_enum, default_value_t = EnvFormat::Bash)]
+    pub shell: EnvFormat,
+
+    /// A named target (config.toml, or an allowed .vouch.toml) instead of,
+    /// or as defaults for, a client command line.
+    #[arg(long, value_name = "NAME")]
+    pub target: Option<String>,
+
+    /// As for exec.
+    #[arg(long, value_name = "HOST[:PORT]")]
+    pub iam_host: Option<String>,
+
+    /// As for exec.
+    #[arg(long, value_name = "FILE")]
+    pub ca_bundle: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub aws: AwsOptions,
+
+    /// A client command line whose connection to describe, after `--`.
+    #[arg(
+        value_name = "CLIENT",
+        num_args = 0..,
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_hint = clap::ValueHint::CommandWithArguments
+    )]
+    pub command: Vec<OsString>,
 }
 
 /// Which credential source to use, over the configuration file
@@ -127,6 +217,21 @@ pub struct ExecArgs {
     /// program, what is added) without any secret, and run nothing.
     #[arg(long)]
     pub explain: bool,
+
+    /// Use a named target's host, port, user, database, region, iam-host
+    /// and TLS settings as defaults the client's own arguments override
+    /// (default: $VOUCH_TARGET). Targets come from an allowed .vouch.toml
+    /// at or above the current folder, then config.toml.
+    #[arg(long, value_name = "NAME")]
+    pub target: Option<String>,
+
+    /// Set by `vouch env` and the hook: describe instead of running.
+    #[arg(skip)]
+    pub for_env: bool,
+
+    /// A target already read (the hook's project file).
+    #[arg(skip)]
+    pub preset: Option<crate::named::Target>,
 
     #[command(flatten)]
     pub aws: AwsOptions,

@@ -558,6 +558,8 @@ pub struct ConfigFile {
     pub software_key: Option<RolesAnywhereSection>,
     pub web_identity: Option<WebIdentitySection>,
     pub assume_role: Option<AssumeRole>,
+    /// The `[targets.NAME]` tables.
+    pub targets: crate::named::Targets,
 }
 
 impl ConfigFile {
@@ -695,8 +697,10 @@ impl ConfigFile {
             }
             None => None,
         };
+        let targets = crate::named::parse_config(path, text, home)?;
         Ok(ConfigFile {
             path: path.to_owned(),
+            targets,
             source,
             aws_profile,
             yubikey,
@@ -1108,6 +1112,9 @@ struct RawFile {
     web_identity: Option<RawWebIdentity>,
     #[serde(rename = "assume-role")]
     assume_role: Option<RawAssumeRole>,
+    /// Named targets: checked by `named`.
+    #[allow(dead_code)]
+    targets: Option<serde::de::IgnoredAny>,
 }
 
 type Str = Spanned<String>;
@@ -1365,7 +1372,7 @@ impl Cx<'_> {
     }
 }
 
-fn located(path: &Path, at: Option<(usize, usize)>, msg: &str) -> String {
+pub(crate) fn located(path: &Path, at: Option<(usize, usize)>, msg: &str) -> String {
     match at {
         Some((l, c)) => format!("{}:{l}:{c}: {msg}", path.display()),
         None => format!("{}: {msg}", path.display()),
@@ -1373,7 +1380,7 @@ fn located(path: &Path, at: Option<(usize, usize)>, msg: &str) -> String {
 }
 
 /// 1-based line and column (in characters) of a byte offset.
-fn line_col(text: &str, offset: usize) -> (usize, usize) {
+pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let offset = offset.min(text.len());
     let before = text.get(..offset).unwrap_or(text);
     let line = before.matches('\n').count() + 1;
@@ -1455,7 +1462,7 @@ fn check_sts_name(v: &str, min: usize, max: usize, extra: &str) -> std::result::
     Ok(())
 }
 
-fn is_region(r: &str) -> bool {
+pub(crate) fn is_region(r: &str) -> bool {
     let parts: Vec<&str> = r.split('-').collect();
     parts.len() >= 3
         && parts.iter().all(|p| {

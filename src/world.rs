@@ -154,6 +154,46 @@ impl World for RealWorld {
     }
 }
 
+/// Another world with some variables set over it (a named target's
+/// connection defaults, as the client will see them).
+pub struct Overlay<'a> {
+    pub inner: &'a dyn World,
+    pub vars: Vec<(&'static str, String)>,
+}
+
+impl World for Overlay<'_> {
+    fn var(&self, name: &str) -> Option<String> {
+        match self.vars.iter().find(|(k, _)| *k == name) {
+            Some((_, v)) => Some(v.clone()),
+            None => self.inner.var(name),
+        }
+    }
+    fn read_to_string(&self, path: &Path) -> io::Result<String> {
+        self.inner.read_to_string(path)
+    }
+    fn login_user(&self) -> Option<String> {
+        self.inner.login_user()
+    }
+    fn home(&self) -> Option<PathBuf> {
+        self.inner.home()
+    }
+    fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
+        self.inner.read(path)
+    }
+    fn metadata(&self, path: &Path) -> io::Result<FileMeta> {
+        self.inner.metadata(path)
+    }
+    fn read_dir(&self, path: &Path) -> io::Result<Vec<OsString>> {
+        self.inner.read_dir(path)
+    }
+    fn canonicalize(&self, path: &Path) -> io::Result<PathBuf> {
+        self.inner.canonicalize(path)
+    }
+    fn read_checked(&self, path: &Path) -> io::Result<(Vec<u8>, FileMeta)> {
+        self.inner.read_checked(path)
+    }
+}
+
 /// An in-memory world for tests.
 #[derive(Debug, Clone, Default)]
 pub struct FakeWorld {

@@ -6,6 +6,8 @@
 mod login;
 mod my;
 mod pg;
+mod shellcmd;
+mod targets;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -21,7 +23,7 @@ use crate::plan::{EnvSet, ExecPlan};
 use crate::target::{SigningTarget, Via};
 use crate::token::{rds_token, SigningKeys, TokenRequest, TOKEN_LIFETIME};
 use crate::world::{RealWorld, World};
-use crate::{ca, exec};
+use crate::{ca, exec, named};
 
 /// Run a parsed command line; returns the exit code for success paths that
 /// do not exec.
@@ -49,6 +51,14 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Status(args) => {
             check_env_utf8()?;
             login::run_status(&ui, args, &world)
+        }
+        Command::Env(args) => shellcmd::run_env(&ui, args),
+        Command::Hook { shell } => shellcmd::run_hook(shell),
+        Command::Alias { shell, clients } => shellcmd::run_alias(shell, &clients),
+        Command::Allow { path } => shellcmd::run_allow(path.as_deref(), &world),
+        Command::Deny { path } => shellcmd::run_deny(path.as_deref(), &world),
+        Command::HookExport { shell, mode, file } => {
+            shellcmd::run_hook_export(&ui, shell, mode, &file)
         }
     }
 }
@@ -280,7 +290,13 @@ fn program_of(args: &ExecArgs, pg_wrapper: Option<&str>) -> Result<(PathBuf, Env
     let skip = exec::Skip::new(&self_exe, skip_var.as_deref(), std::process::id());
     skip.check_depth(&args.command[0])?;
     let path_var = std::env::var_os("PATH");
-    let found = exec::find_program(&args.command[0], path_var.as_deref(), &skip)?;
+    let found = match exec::find_program(&args.command[0], path_var.as_deref(), &skip) {
+        Ok(found) => found,
+        // `vouch env` describes a connection; it runs no client, which
+        // need not even be installed.
+        Err(_) if args.for_env => PathBuf::from(&args.command[0]),
+        Err(e) => return Err(e),
+    };
     let program = pg_wrapper
         .and_then(|name| exec::behind_pg_wrapper(&found, name, Path::new("/usr/lib/postgresql")))
         .unwrap_or(found);
@@ -321,12 +337,56 @@ fn run_as_is(
 }
 
 fn run_exec(ui: &Ui, args: ExecArgs) -> Result<i32> {
+    match exec_or_env(ui, args)? {
+        Outcome::Code(c) => Ok(c),
+        Outcome::Env(_) => Err(Error::general(
+            "internal: exec described instead of running",
+        )),
+    }
+}
+
+/// What an exec flow ends with when it does not execve: an exit code
+/// (`--explain`), or for `vouch env` what the client would get.
+pub(crate) enum Outcome {
+    Code(i32),
+    Env(EnvOut),
+}
+
+/// The variables a client would get, and when the token in them expires.
+pub(crate) struct EnvOut {
+    pub vars: Vec<(&'static str, String)>,
+    pub expires: SystemTime,
+    /// What the user must still pass the client by hand (stderr).
+    pub notes: Vec<String>,
+}
+
+/// When a token made now from `creds` stops working.
+fn token_expiry(creds: &Credentials) -> SystemTime {
+    let now = SystemTime::now();
+    let token_end = now + TOKEN_LIFETIME;
+    creds.expires_at.map_or(token_end, |e| e.min(token_end))
+}
+
+fn not_connecting(client: &str) -> Error {
+    Error::config(format!(
+        "{client} with these arguments does not connect to a server, so there is no environment to print"
+    ))
+}
+
+/// The exec flow, run (`exec`) or described (`args.for_env`).
+fn exec_or_env(ui: &Ui, mut args: ExecArgs) -> Result<Outcome> {
     let world = RealWorld;
     check_utf8(&args)?;
     let (family, base, client_args) = client_of(&args)?;
     match family {
-        Family::Pg(client) => pg::run_exec(ui, &args, client, &client_args, &world),
-        Family::My(client) => my::run_exec(ui, &args, client, &base, &client_args, &world),
+        Family::Pg(client) => {
+            let t = targets::apply(ui, &mut args, named::Engine::Postgres, &base, &world)?;
+            pg::run_exec(ui, &args, client, &client_args, &world, t.as_ref())
+        }
+        Family::My(client) => {
+            let t = targets::apply(ui, &mut args, named::Engine::Mysql, &base, &world)?;
+            my::run_exec(ui, &args, client, &base, &client_args, &world, t.as_ref())
+        }
     }
 }
 

@@ -12,10 +12,11 @@
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
+use super::targets;
 use super::{
     bundle_warning, ca_choice, explain_env, explain_signing, explain_tail, explain_text,
-    get_credentials, iam_host_warning, print_stdout, program_of, region_for, report_region,
-    report_signing, run_as_is, sign, Ui,
+    get_credentials, iam_host_warning, not_connecting, print_stdout, program_of, region_for,
+    report_region, report_signing, run_as_is, sign, token_expiry, EnvOut, Outcome, Ui,
 };
 use crate::cli::ExecArgs;
 use crate::credentials::{CredentialSource, Credentials};
@@ -24,6 +25,7 @@ use crate::error::{Error, Result};
 use crate::mysql::params::{self, MyParams, Setting};
 use crate::mysql::tls::{my_tls, MyTls};
 use crate::mysql::{optfile, options, Flavour, MyClient};
+use crate::named::Target;
 use crate::plan::{EnvSet, ExecPlan};
 use crate::probe::{self, Learned};
 use crate::target::{parse_iam_host, signing_target, SigningTarget, Via};
@@ -65,15 +67,16 @@ pub(super) fn run_exec(
     base: &str,
     client_args: &[String],
     world: &dyn World,
-) -> Result<i32> {
+    target: Option<&Target>,
+) -> Result<Outcome> {
     let (program, skip_env) = program_of(args, None)?;
-    let client_args = &undo_outer_file(client_args, world);
-    // argv as the client is to get it, from the (possibly restored) arguments.
-    let command: Vec<OsString> = std::iter::once(args.command[0].clone())
-        .chain(client_args.iter().map(OsString::from))
-        .collect();
+    let client_args = undo_outer_file(client_args, world);
+    let installed = program.is_absolute();
     let (flavour, learned) = match client {
         MyClient::Mycli => (Flavour::Mycli, None),
+        // `vouch env` for a client that is not installed: the arguments
+        // (a target's, mostly) are read with MariaDB's grammar.
+        _ if !installed => (Flavour::MariaDb, None),
         _ => {
             let (f, how) = probe::client_flavour(&program, &skip_env.value, world)?;
             (f, Some(how))
@@ -88,8 +91,32 @@ pub(super) fn run_exec(
             None => "",
         }
     ));
+    // A target's values go in as options before the user's own (after the
+    // leading defaults options), so the user's override them.
+    let client_args = match target {
+        Some(t) => {
+            let n = match client {
+                MyClient::Mycli => 0,
+                _ => params::leading_count(base, flavour, &client_args)?,
+            };
+            let has_database = matches!(client, MyClient::Mysql | MyClient::Mycli);
+            let mut spliced = client_args[..n].to_vec();
+            spliced.extend(targets::my_args(t, has_database));
+            spliced.extend(client_args[n..].iter().cloned());
+            spliced
+        }
+        None => client_args,
+    };
+    let client_args = &client_args;
+    // argv as the client is to get it, from the (possibly restored) arguments.
+    let command: Vec<OsString> = std::iter::once(args.command[0].clone())
+        .chain(client_args.iter().map(OsString::from))
+        .collect();
     if !crate::mysql::params::connects(client, base, flavour, client_args)? {
-        return run_as_is(ui, args, base, program, skip_env);
+        if args.for_env {
+            return Err(not_connecting(base));
+        }
+        return run_as_is(ui, args, base, program, skip_env).map(Outcome::Code);
     }
     let r = resolve_exec(
         args,
@@ -109,12 +136,15 @@ pub(super) fn run_exec(
     if args.explain {
         let plan = exec_plan(&r, &command, String::new(), None);
         print_stdout(&explain(&r, &plan, &source, &creds))?;
-        return Ok(0);
+        return Ok(Outcome::Code(0));
     }
     if let Some(path) = &r.builtin_ca {
         ca::ensure_builtin_bundle(path)?;
     }
     let token = sign(&creds, &r.target, &r.user, &r.region.region)?;
+    if args.for_env {
+        return Ok(Outcome::Env(env_out(&r, token, &creds)));
+    }
     let file = match r.delivery {
         Delivery::Env => None,
         Delivery::OptionFile => {
@@ -124,6 +154,35 @@ pub(super) fn run_exec(
     };
     let plan = exec_plan(&r, &command, token, file.as_deref());
     Err(exec::exec(&plan))
+}
+
+/// What `vouch env` prints for a MySQL-family client. These clients take
+/// no user name or TLS settings from the environment: the notes say what
+/// to pass by hand.
+fn env_out(r: &Resolved, token: String, creds: &Credentials) -> EnvOut {
+    let mut vars = Vec::new();
+    if let Some(h) = &r.params.host {
+        vars.push(("MYSQL_HOST", h.value.clone()));
+    }
+    vars.push(("MYSQL_TCP_PORT", r.params.port.value.clone()));
+    vars.push(("MYSQL_PWD", token));
+    vars.push(("LIBMYSQL_ENABLE_CLEARTEXT_PLUGIN", "1".to_string()));
+    let flags = r.tls.flags.join(" ");
+    let mut notes = vec![format!(
+        "MySQL clients read neither the user nor TLS settings from the environment: connect with {} -u {} {flags}",
+        r.base, r.user
+    )];
+    if let Flavour::Oracle { .. } = r.flavour {
+        notes.push(format!(
+            "{} is Oracle's: it may ignore MYSQL_PWD (deprecated there); vouch exec passes the token in a private option file instead",
+            r.base
+        ));
+    }
+    EnvOut {
+        vars,
+        expires: token_expiry(creds),
+        notes,
+    }
 }
 
 /// The first line of the option file vouch writes for Oracle's clients.

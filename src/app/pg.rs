@@ -5,20 +5,22 @@
 use std::ffi::OsString;
 use std::path::PathBuf;
 
+use super::targets;
 use super::{
     bundle_warning, ca_choice, explain_env, explain_signing, explain_tail, explain_text,
-    get_credentials, iam_host_warning, print_stdout, program_of, region_for, report_region,
-    report_signing, run_as_is, sign, Ui,
+    get_credentials, iam_host_warning, not_connecting, print_stdout, program_of, region_for,
+    report_region, report_signing, run_as_is, sign, token_expiry, EnvOut, Outcome, Ui,
 };
 use crate::cli::ExecArgs;
 use crate::credentials::{CredentialSource, Credentials};
 use crate::endpoint::RegionChoice;
 use crate::error::{Error, Result};
 use crate::libpq::{self, PgClient, PgParams};
+use crate::named::Target;
 use crate::plan::{EnvSet, ExecPlan};
 use crate::target::{parse_iam_host, signing_target, SigningTarget, Via};
 use crate::tls::{pg_tls, PgTls};
-use crate::world::World;
+use crate::world::{Overlay, World};
 use crate::{ca, dns, exec};
 
 struct Resolved {
@@ -119,12 +121,26 @@ fn resolve_exec(
     })
 }
 
-fn exec_plan(r: &Resolved, argv: &[OsString], token: String) -> ExecPlan {
-    let mut set = vec![EnvSet {
+fn exec_plan(
+    r: &Resolved,
+    argv: &[OsString],
+    token: String,
+    target_vars: &[(&'static str, String)],
+) -> ExecPlan {
+    let mut set: Vec<EnvSet> = target_vars
+        .iter()
+        .filter(|(name, _)| !r.tls.set.iter().any(|(n, _)| n == name))
+        .map(|(name, value)| EnvSet {
+            name,
+            value: value.clone(),
+            secret: false,
+        })
+        .collect();
+    set.push(EnvSet {
         name: "PGPASSWORD",
         value: token,
         secret: true,
-    }];
+    });
     set.extend(r.tls.set.iter().map(|(name, value)| EnvSet {
         name,
         value: value.clone(),
@@ -153,11 +169,23 @@ pub(super) fn run_exec(
     client: PgClient,
     client_args: &[String],
     world: &dyn World,
-) -> Result<i32> {
+    target: Option<&Target>,
+) -> Result<Outcome> {
+    // A target's values are libpq variables: the client's own arguments
+    // override them, as they override the environment.
+    let overlay_vars = target.map(targets::pg_vars).unwrap_or_default();
+    let overlay = Overlay {
+        inner: world,
+        vars: overlay_vars.clone(),
+    };
+    let world: &dyn World = &overlay;
     if !libpq::connects(client, client_args, world)? {
+        if args.for_env {
+            return Err(not_connecting(client.name()));
+        }
         // --help, --version, pg_restore writing a script: no server, no token.
         let (program, skip_env) = program_of(args, Some(client.name()))?;
-        return run_as_is(ui, args, client.name(), program, skip_env);
+        return run_as_is(ui, args, client.name(), program, skip_env).map(Outcome::Code);
     }
     let r = resolve_exec(args, client, client_args, world)?;
     report_region(ui, &r.region);
@@ -167,15 +195,18 @@ pub(super) fn run_exec(
     report_signing(ui, &r.target, &r.user);
     let (creds, source) = get_credentials(ui, &args.aws, world)?;
     if args.explain {
-        let plan = exec_plan(&r, &args.command, String::new());
+        let plan = exec_plan(&r, &args.command, String::new(), &overlay_vars);
         print_stdout(&explain(&r, &plan, &source, &creds))?;
-        return Ok(0);
+        return Ok(Outcome::Code(0));
     }
     if let Some(path) = &r.builtin_ca {
         ca::ensure_builtin_bundle(path)?;
     }
     let token = sign(&creds, &r.target, &r.user, &r.region.region)?;
-    let mut plan = exec_plan(&r, &args.command, token);
+    let mut plan = exec_plan(&r, &args.command, token, &overlay_vars);
+    if args.for_env {
+        return Ok(Outcome::Env(env_out(&r, plan, &creds)));
+    }
     if let Some(service) = &r.params.service_file {
         // The client reads the service file again; hand it the very text
         // vouch checked, so a file changed in between cannot redirect it.
@@ -188,6 +219,35 @@ pub(super) fn run_exec(
     }
     Err(exec::exec(&plan))
 }
+/// What `vouch env` prints for a libpq client: the connection as resolved
+/// (so a client started later connects to the same place), the token and
+/// TLS settings; not the exec-only variables.
+fn env_out(r: &Resolved, plan: ExecPlan, creds: &Credentials) -> EnvOut {
+    let mut vars: Vec<(&'static str, String)> = Vec::new();
+    let resolved = [
+        ("PGHOST", &r.params.host),
+        ("PGHOSTADDR", &r.params.hostaddr),
+        ("PGPORT", &r.params.port),
+        ("PGUSER", &r.params.user),
+        ("PGDATABASE", &r.params.dbname),
+    ];
+    for (name, s) in resolved {
+        if let Some(s) = s {
+            vars.push((name, s.value.clone()));
+        }
+    }
+    for s in plan.set {
+        if s.name != exec::SKIP_VAR && !vars.iter().any(|(n, _)| *n == s.name) {
+            vars.push((s.name, s.value));
+        }
+    }
+    EnvOut {
+        vars,
+        expires: token_expiry(creds),
+        notes: vec![],
+    }
+}
+
 fn describe(s: &Option<libpq::Setting>) -> String {
     match s {
         None => "(not set)".into(),

@@ -104,6 +104,12 @@ pub fn groups(client: MyClient, flavour: Flavour) -> Vec<&'static str> {
 /// `--print-defaults` right after them. Returns the settings, how many
 /// arguments they took (`--print-defaults` included) and whether the client
 /// only prints its defaults.
+/// How many of `args` are the leading defaults options (which only work
+/// first): where added options go.
+pub fn leading_count(client: &str, flavour: Flavour, args: &[String]) -> Result<usize> {
+    leading_args(client, flavour, args).map(|(_, n, _)| n)
+}
+
 fn leading_args(client: &str, flavour: Flavour, args: &[String]) -> Result<(Leading, usize, bool)> {
     let mut leading = Leading::default();
     let mut n = 0;

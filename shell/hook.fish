@@ -1,0 +1,97 @@
+# vouch's shell hook for fish. Use it with, in ~/.config/fish/config.fish:
+#   vouch hook fish | source
+#
+# Before each prompt: in a folder with an allowed .vouch.toml (there or in
+# a folder above), its target's environment is exported; leaving the folder
+# puts back what was there before; the token is refreshed shortly before it
+# expires. When neither the folder nor the clock calls for it, the hook
+# compares a few strings and starts no process (fish has no clock variable:
+# the time comes from /proc/uptime, read by the `read` builtin). It keeps
+# $status and other fish_prompt handlers. Its own state is in __vouch_*
+# global variables, which are not exported.
+
+set -g __vouch_bin @VOUCH@
+set -g __vouch_dir ''
+set -g __vouch_file ''
+set -g __vouch_state ''
+set -g __vouch_rec ''
+set -g __vouch_refresh_at ''
+set -g __vouch_restore ''
+
+# Seconds since boot (suspend included), the clock __vouch_refresh_at uses.
+function __vouch_now
+    read -l up rest </proc/uptime
+    string split -f1 . -- $up
+end
+
+# The nearest .vouch.toml at or above $PWD ('' if none).
+function __vouch_find
+    set -l d $PWD
+    while true
+        if test -f "$d/.vouch.toml"
+            string replace -r '/$' '' -- $d | read -l base
+            echo "$base/.vouch.toml"
+            return 0
+        end
+        if test -z "$d" -o "$d" = /
+            echo ''
+            return 0
+        end
+        set d (string replace -r '/[^/]*$' '' -- $d)
+    end
+end
+
+# Put back what the folder's target replaced.
+function __vouch_leave
+    if test -n "$__vouch_restore"
+        eval $__vouch_restore
+    end
+    set -g __vouch_restore ''
+    set -g __vouch_state ''
+    set -g __vouch_rec ''
+    set -g __vouch_refresh_at ''
+end
+
+# Ask vouch for the target's environment: $argv[1] is enter or refresh. On
+# a failure vouch has printed one line; try again a minute later.
+function __vouch_export
+    set -l out ($__vouch_bin hook-export fish $argv[1] $__vouch_file | string collect)
+    if test $pipestatus[1] -eq 0
+        eval $out
+    else
+        test "$argv[1]" = refresh; or set -g __vouch_state failed
+        set -g __vouch_refresh_at (math (__vouch_now) + 60)
+    end
+end
+
+function __vouch_prompt --on-event fish_prompt
+    if test "$PWD" != "$__vouch_dir"
+        set -g __vouch_dir $PWD
+        set -l found (__vouch_find)
+        if test "$found" != "$__vouch_file"
+            __vouch_leave
+            set -g __vouch_file $found
+            test -z "$__vouch_file"; or __vouch_export enter
+        end
+    end
+    test -n "$__vouch_file"; or return
+    switch $__vouch_state
+        case active
+            if not test -e "$__vouch_rec"; or test "$__vouch_file" -nt "$__vouch_rec"
+                # Denied or edited: drop the target, then see what vouch says.
+                __vouch_leave
+                __vouch_export enter
+            else if test -n "$__vouch_refresh_at"; and test (__vouch_now) -ge "$__vouch_refresh_at"
+                __vouch_export refresh
+            end
+        case pending
+            # Waiting for `vouch allow`, which creates this very record.
+            if test -e "$__vouch_rec"
+                __vouch_export enter
+            end
+        case failed
+            if test (__vouch_now) -ge "$__vouch_refresh_at"
+                __vouch_export enter
+            end
+    end
+end

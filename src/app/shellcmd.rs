@@ -1,0 +1,328 @@
+//! The shell commands: `env`, `hook`, `alias`, `allow`, `deny`, and the
+//! hook's own `hook-export`.
+
+use std::ffi::OsString;
+use std::path::Path;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use super::targets::{self, nearest_project, not_allowed, parse_project, read_project};
+use super::{exec_or_env, print_stdout, EnvOut, Outcome, Ui};
+use crate::cli::{EnvArgs, EnvFormat, ExecArgs, HookMode};
+use crate::error::{Error, Result};
+use crate::libpq::PgClient;
+use crate::mysql::MyClient;
+use crate::named::{Engine, Target, PROJECT_FILE};
+use crate::shell::{self, Assign, Shell};
+use crate::trust::{self, Verdict};
+use crate::world::World;
+
+/// How long before the token expires the hook refreshes it, unless
+/// `VOUCH_REFRESH_MARGIN` (seconds) says otherwise.
+const DEFAULT_MARGIN: u64 = 60;
+
+/// The `vouch` the printed code runs: this very binary.
+fn self_path() -> Result<String> {
+    let p = std::env::current_exe()
+        .map_err(|e| Error::general(format!("cannot tell where vouch is: {e}")))?;
+    p.to_str().map(str::to_owned).ok_or_else(|| {
+        Error::config(format!(
+            "vouch's own path {} is not UTF-8; move it",
+            p.display()
+        ))
+    })
+}
+
+/// Describe a connection as `vouch exec` would set it up.
+fn describe(ui: &Ui, args: ExecArgs) -> Result<EnvOut> {
+    match exec_or_env(ui, args)? {
+        Outcome::Env(e) => Ok(e),
+        Outcome::Code(_) => Err(Error::general("internal: nothing to describe")),
+    }
+}
+
+fn exec_args(env: &EnvArgs, command: Vec<OsString>) -> ExecArgs {
+    ExecArgs {
+        iam_host: env.iam_host.clone(),
+        ca_bundle: env.ca_bundle.clone(),
+        explain: false,
+        aws: env.aws.clone(),
+        target: env.target.clone(),
+        for_env: true,
+        preset: None,
+        command,
+    }
+}
+
+/// The target `vouch env --target NAME` (without a client) is about,
+/// to learn its engine's default client.
+fn default_client(ui: &Ui, env: &EnvArgs, world: &dyn World) -> Result<&'static str> {
+    // Resolve it once through the psql flow's lookup: a wrong engine is an
+    // error naming the right client, which is all that is needed here.
+    let mut probe = exec_args(env, vec![OsString::from("psql")]);
+    match targets::apply(ui, &mut probe, Engine::Postgres, "psql", world) {
+        Ok(_) => Ok("psql"),
+        Err(e) if e.message.contains("is a mysql database") => Ok("mysql"),
+        Err(e) => Err(e),
+    }
+}
+
+fn expires_epoch(at: SystemTime) -> u64 {
+    at.duration_since(UNIX_EPOCH).unwrap_or_default().as_secs()
+}
+
+pub(super) fn run_env(ui: &Ui, env: EnvArgs) -> Result<i32> {
+    let world = crate::world::RealWorld;
+    let command = if env.command.is_empty() {
+        if env.target.is_none() && world.var("VOUCH_TARGET").is_none_or(|v| v.is_empty()) {
+            return Err(Error::config(
+                "say what to describe: vouch env --target NAME, or vouch env -- psql -h HOST -U USER ...",
+            ));
+        }
+        vec![OsString::from(default_client(ui, &env, &world)?)]
+    } else {
+        env.command.clone()
+    };
+    let out = describe(ui, exec_args(&env, command))?;
+    for n in &out.notes {
+        ui.warn(n);
+    }
+    let mut assigns: Vec<Assign> = out
+        .vars
+        .iter()
+        .map(|(k, v)| Assign::export(k, v.clone()))
+        .collect();
+    assigns.push(Assign::export(
+        "VOUCH_EXPIRES_AT",
+        expires_epoch(out.expires).to_string(),
+    ));
+    let text = match env.shell {
+        EnvFormat::Bash => shell::render(Shell::Bash, &assigns),
+        EnvFormat::Zsh => shell::render(Shell::Zsh, &assigns),
+        EnvFormat::Fish => shell::render(Shell::Fish, &assigns),
+        EnvFormat::Json => shell::render_json(&assigns),
+    };
+    print_stdout(&text)?;
+    Ok(0)
+}
+
+pub(super) fn run_hook(sh: Shell) -> Result<i32> {
+    print_stdout(&shell::hook_script(sh, &self_path()?))?;
+    Ok(0)
+}
+
+/// The clients `vouch alias` wraps by default: every supported one on PATH.
+fn clients_on_path() -> Vec<&'static str> {
+    let mut names: Vec<&'static str> = PgClient::ALL.iter().map(|c| c.name()).collect();
+    names.extend(MyClient::ALL.iter().flat_map(|c| c.names().iter().copied()));
+    names
+        .into_iter()
+        .filter(|n| which::which(n).is_ok())
+        .collect()
+}
+
+pub(super) fn run_alias(sh: Shell, clients: &[String]) -> Result<i32> {
+    let chosen: Vec<&str> = if clients.is_empty() {
+        clients_on_path()
+    } else {
+        for c in clients {
+            if PgClient::from_program(c).is_none() && MyClient::from_program(c).is_none() {
+                return Err(Error::config(format!(
+                    "{c:?} is not a client vouch knows; give client names like psql, pg_dump, mysql, mariadb"
+                )));
+            }
+        }
+        clients.iter().map(String::as_str).collect()
+    };
+    print_stdout(&shell::alias_script(sh, &self_path()?, &chosen))?;
+    Ok(0)
+}
+
+/// The project file `path` names (a file, or a folder holding one), or
+/// the nearest one.
+fn project_path(path: Option<&Path>) -> Result<std::path::PathBuf> {
+    match path {
+        Some(p) if p.is_dir() => Ok(p.join(PROJECT_FILE)),
+        Some(p) => Ok(p.to_path_buf()),
+        None => nearest_project().ok_or_else(|| {
+            Error::config(format!(
+                "no {PROJECT_FILE} here or in any folder above; name one: vouch allow PATH"
+            ))
+        }),
+    }
+}
+
+pub(super) fn run_allow(path: Option<&Path>, world: &dyn World) -> Result<i32> {
+    let f = read_project(&project_path(path)?)?;
+    // Only a file vouch can use is worth trusting.
+    let t = parse_project(&f)?;
+    trust::allow(&trust::store_dir(world)?, &f.path, &f.bytes)?;
+    let names: Vec<&str> = t.targets.keys().map(String::as_str).collect();
+    eprintln!(
+        "vouch: allowed {} (targets: {})",
+        f.path.display(),
+        if names.is_empty() {
+            "none".to_string()
+        } else {
+            names.join(", ")
+        }
+    );
+    Ok(0)
+}
+
+pub(super) fn run_deny(path: Option<&Path>, world: &dyn World) -> Result<i32> {
+    let given = project_path(path)?;
+    let real = std::fs::canonicalize(&given).unwrap_or(given);
+    if trust::deny(&trust::store_dir(world)?, &real)? {
+        eprintln!("vouch: {} is no longer allowed", real.display());
+    } else {
+        eprintln!("vouch: {} was not allowed", real.display());
+    }
+    Ok(0)
+}
+
+/// The refresh margin: `VOUCH_REFRESH_MARGIN` seconds, else 60.
+fn margin(world: &dyn World) -> Result<Duration> {
+    match world.var("VOUCH_REFRESH_MARGIN") {
+        None => Ok(Duration::from_secs(DEFAULT_MARGIN)),
+        Some(v) => v
+            .parse::<u64>()
+            .ok()
+            .filter(|s| *s < 900)
+            .map(Duration::from_secs)
+            .ok_or_else(|| {
+                Error::config(format!(
+                    "VOUCH_REFRESH_MARGIN={v:?} is not a number of seconds below 900 (a token's life)"
+                ))
+            }),
+    }
+}
+
+/// Seconds since boot (suspend included), read where fish's hook reads
+/// them: /proc/uptime.
+fn boot_seconds() -> Result<u64> {
+    let text = std::fs::read_to_string("/proc/uptime")
+        .map_err(|e| Error::general(format!("cannot read /proc/uptime: {e}")))?;
+    text.split(['.', ' '])
+        .next()
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| Error::general("cannot read /proc/uptime"))
+}
+
+/// When the hook should refresh, on the clock its shell reads.
+fn refresh_at(sh: Shell, expires: SystemTime, margin: Duration) -> Result<u64> {
+    let now = SystemTime::now();
+    let left = expires.duration_since(now).unwrap_or_default();
+    let wait = left.saturating_sub(margin).as_secs();
+    Ok(match sh {
+        Shell::Bash | Shell::Zsh => expires_epoch(now) + wait,
+        Shell::Fish => boot_seconds()? + wait,
+    })
+}
+
+/// The variables a target exports in the hook. A MySQL target's token is
+/// not exported: those clients take no TLS settings from the environment,
+/// so a plain `mysql` could send it unchecked; `vouch alias` (or vouch
+/// exec) logs them in with the target from VOUCH_TARGET.
+fn target_env(ui: &Ui, t: &Target, world: &dyn World) -> Result<(Vec<Assign>, Option<SystemTime>)> {
+    let mut assigns = vec![Assign::export("VOUCH_TARGET", t.name.clone())];
+    match t.engine {
+        Engine::Mysql => {
+            assigns.push(Assign::export("MYSQL_HOST", t.host.clone()));
+            if let Some(p) = t.port {
+                assigns.push(Assign::export("MYSQL_TCP_PORT", p.to_string()));
+            }
+            Ok((assigns, None))
+        }
+        Engine::Postgres => {
+            let args = ExecArgs {
+                iam_host: None,
+                ca_bundle: None,
+                explain: false,
+                aws: crate::cli::AwsOptions {
+                    region: None,
+                    profile: None,
+                    source: Default::default(),
+                },
+                target: None,
+                for_env: true,
+                preset: Some(t.clone()),
+                command: vec![OsString::from("psql")],
+            };
+            let _ = world;
+            let out = describe(ui, args)?;
+            assigns.extend(out.vars.iter().map(|(k, v)| Assign::export(k, v.clone())));
+            assigns.push(Assign::export(
+                "VOUCH_EXPIRES_AT",
+                expires_epoch(out.expires).to_string(),
+            ));
+            Ok((assigns, Some(out.expires)))
+        }
+    }
+}
+
+/// What puts back the variables `assigns` will change, from this
+/// process's environment (the shell's exported variables).
+fn restore_code(sh: Shell, assigns: &[Assign]) -> String {
+    let back: Vec<Assign> = assigns
+        .iter()
+        .map(|a| match std::env::var(&a.name) {
+            Ok(v) => Assign::export(&a.name, v),
+            Err(_) => Assign::unset(&a.name),
+        })
+        .collect();
+    shell::render(sh, &back)
+}
+
+pub(super) fn run_hook_export(ui: &Ui, sh: Shell, mode: HookMode, file: &Path) -> Result<i32> {
+    let world = crate::world::RealWorld;
+    let f = read_project(file)?;
+    let dir = trust::store_dir(&world)?;
+    let verdict = trust::check(&dir, &f.path, &f.bytes)?;
+    let record = trust::record_path(&dir, &f.path, &f.bytes);
+    let mut out = Vec::new();
+    if verdict != Verdict::Allowed {
+        if mode == HookMode::Refresh {
+            return Err(Error::config(not_allowed(&f.path, verdict)));
+        }
+        eprintln!("vouch: {}", not_allowed(&f.path, verdict));
+        out.push(Assign::local("__vouch_state", "pending"));
+        out.push(Assign::local("__vouch_rec", record.to_string_lossy()));
+        print_stdout(&shell::render(sh, &out))?;
+        return Ok(0);
+    }
+    // The hook notices an edit by the file being newer than its record: a
+    // file touched without a change gets its record renewed, or the hook
+    // would ask again at every prompt.
+    let newer = |a: &Path, b: &Path| -> bool {
+        let m = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+        matches!((m(a), m(b)), (Some(x), Some(y)) if x > y)
+    };
+    if newer(&f.path, &record) {
+        trust::allow(&dir, &f.path, &f.bytes)?;
+    }
+    let targets_of = parse_project(&f)?;
+    let t = targets_of.hook_target(&f.path)?;
+    let (assigns, expires) = target_env(ui, t, &world)?;
+    if mode == HookMode::Enter {
+        out.push(Assign::local("__vouch_restore", restore_code(sh, &assigns)));
+    }
+    out.extend(assigns);
+    out.push(Assign::local("__vouch_state", "active"));
+    out.push(Assign::local("__vouch_rec", record.to_string_lossy()));
+    let at = match expires {
+        Some(e) => refresh_at(sh, e, margin(&world)?)?.to_string(),
+        None => String::new(),
+    };
+    out.push(Assign::local("__vouch_refresh_at", at));
+    if mode == HookMode::Enter {
+        eprintln!(
+            "vouch: target {} ({} {}) from {}",
+            t.name,
+            t.engine.name(),
+            t.host,
+            f.path.display()
+        );
+    }
+    print_stdout(&shell::render(sh, &out))?;
+    Ok(0)
+}
