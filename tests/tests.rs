@@ -9,6 +9,7 @@ mod e2e_login;
 mod e2e_mysql;
 mod e2e_psql;
 mod e2e_sts;
+mod e2e_targets;
 mod rolesanywhere_kat;
 mod session_cache;
 mod support;
