@@ -53,17 +53,16 @@ fn exec_args(env: &EnvArgs, command: Vec<OsString>) -> ExecArgs {
     }
 }
 
-/// The target `vouch env --target NAME` (without a client) is about,
-/// to learn its engine's default client.
-fn default_client(ui: &Ui, env: &EnvArgs, world: &dyn World) -> Result<&'static str> {
-    // Resolve it once through the psql flow's lookup: a wrong engine is an
-    // error naming the right client, which is all that is needed here.
-    let mut probe = exec_args(env, vec![OsString::from("psql")]);
-    match targets::apply(ui, &mut probe, Engine::Postgres, "psql", world) {
-        Ok(_) => Ok("psql"),
-        Err(e) if e.message.contains("is a mysql database") => Ok("mysql"),
-        Err(e) => Err(e),
-    }
+/// The client `vouch env --target NAME` (without a client) resolves as:
+/// the target's engine's own, and the target itself, read once.
+fn default_client(ui: &Ui, env: &EnvArgs, world: &dyn World) -> Result<(&'static str, Target)> {
+    let args = exec_args(env, vec![]);
+    let t = targets::select(ui, &args, world)?.ok_or_else(|| {
+        Error::config(
+            "say what to describe: vouch env --target NAME, or vouch env -- psql -h HOST -U USER ...",
+        )
+    })?;
+    Ok((t.engine.default_client(), t))
 }
 
 fn expires_epoch(at: SystemTime) -> u64 {
@@ -72,17 +71,13 @@ fn expires_epoch(at: SystemTime) -> u64 {
 
 pub(super) fn run_env(ui: &Ui, env: EnvArgs) -> Result<i32> {
     let world = crate::world::RealWorld;
-    let command = if env.command.is_empty() {
-        if env.target.is_none() && world.var("VOUCH_TARGET").is_none_or(|v| v.is_empty()) {
-            return Err(Error::config(
-                "say what to describe: vouch env --target NAME, or vouch env -- psql -h HOST -U USER ...",
-            ));
-        }
-        vec![OsString::from(default_client(ui, &env, &world)?)]
-    } else {
-        env.command.clone()
-    };
-    let out = describe(ui, exec_args(&env, command))?;
+    let mut args = exec_args(&env, env.command.clone());
+    if env.command.is_empty() {
+        let (client, target) = default_client(ui, &env, &world)?;
+        args.command = vec![OsString::from(client)];
+        args.preset = Some(target);
+    }
+    let out = describe(ui, args)?;
     for n in &out.notes {
         ui.warn(n);
     }
@@ -223,7 +218,7 @@ fn refresh_at(sh: Shell, expires: SystemTime, margin: Duration) -> Result<u64> {
 /// not exported: those clients take no TLS settings from the environment,
 /// so a plain `mysql` could send it unchecked; `vouch alias` (or vouch
 /// exec) logs them in with the target from VOUCH_TARGET.
-fn target_env(ui: &Ui, t: &Target, world: &dyn World) -> Result<(Vec<Assign>, Option<SystemTime>)> {
+fn target_env(ui: &Ui, t: &Target) -> Result<(Vec<Assign>, Option<SystemTime>)> {
     let mut assigns = vec![Assign::export("VOUCH_TARGET", t.name.clone())];
     match t.engine {
         Engine::Mysql => {
@@ -248,7 +243,6 @@ fn target_env(ui: &Ui, t: &Target, world: &dyn World) -> Result<(Vec<Assign>, Op
                 preset: Some(t.clone()),
                 command: vec![OsString::from("psql")],
             };
-            let _ = world;
             let out = describe(ui, args)?;
             assigns.extend(out.vars.iter().map(|(k, v)| Assign::export(k, v.clone())));
             assigns.push(Assign::export(
@@ -302,7 +296,7 @@ pub(super) fn run_hook_export(ui: &Ui, sh: Shell, mode: HookMode, file: &Path) -
     }
     let targets_of = parse_project(&f)?;
     let t = targets_of.hook_target(&f.path)?;
-    let (assigns, expires) = target_env(ui, t, &world)?;
+    let (assigns, expires) = target_env(ui, t)?;
     if mode == HookMode::Enter {
         out.push(Assign::local("__vouch_restore", restore_code(sh, &assigns)));
     }

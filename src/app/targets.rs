@@ -91,9 +91,21 @@ fn find(ui: &Ui, name: &str, origin: &str, world: &dyn World) -> Result<Target> 
     )))
 }
 
-/// The target `args` ask for (`--target`, a preset, else `VOUCH_TARGET`),
-/// checked against the client's engine, with its region, iam-host and
-/// ca-bundle applied where the flags leave them open.
+/// The target `args` ask for: a preset, `--target`, else `VOUCH_TARGET`.
+pub(super) fn select(ui: &Ui, args: &ExecArgs, world: &dyn World) -> Result<Option<Target>> {
+    Ok(Some(match (&args.preset, &args.target) {
+        (Some(t), _) => t.clone(),
+        (None, Some(name)) => find(ui, name, "--target", world)?,
+        (None, None) => match world.var("VOUCH_TARGET").filter(|v| !v.is_empty()) {
+            Some(name) => find(ui, &name, "VOUCH_TARGET (from the environment)", world)?,
+            None => return Ok(None),
+        },
+    }))
+}
+
+/// The target `args` ask for (see [`select`]), checked against the
+/// client's engine, with its region, iam-host and ca-bundle applied where
+/// the flags leave them open.
 pub(super) fn apply(
     ui: &Ui,
     args: &mut ExecArgs,
@@ -101,13 +113,8 @@ pub(super) fn apply(
     client: &str,
     world: &dyn World,
 ) -> Result<Option<Target>> {
-    let target = match (&args.preset, &args.target) {
-        (Some(t), _) => t.clone(),
-        (None, Some(name)) => find(ui, name, "--target", world)?,
-        (None, None) => match world.var("VOUCH_TARGET").filter(|v| !v.is_empty()) {
-            Some(name) => find(ui, &name, "VOUCH_TARGET (from the environment)", world)?,
-            None => return Ok(None),
-        },
+    let Some(target) = select(ui, args, world)? else {
+        return Ok(None);
     };
     if target.engine != engine {
         return Err(Error::config(format!(
