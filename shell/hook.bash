@@ -31,6 +31,7 @@ __vouch_leave() {
     eval "$__vouch_restore"
   fi
   __vouch_restore='' __vouch_state='' __vouch_rec='' __vouch_refresh_at=''
+  __vouch_store='' __vouch_stamp=''
 }
 
 # Ask vouch for the target's environment: $1 is enter or refresh. On a
@@ -47,6 +48,9 @@ __vouch_export() {
 
 __vouch_prompt() {
   local status=$?
+  if [[ -n ${__vouch_file-} && ! -f $__vouch_file ]]; then
+    __vouch_dir=''   # the file went away (git checkout, rm): look again
+  fi
   if [[ $PWD != "${__vouch_dir-}" ]]; then
     __vouch_dir=$PWD
     __vouch_find
@@ -68,9 +72,10 @@ __vouch_prompt() {
         fi
         ;;
       pending)
-        # Waiting for `vouch allow`, which creates this very record.
-        if [[ -e $__vouch_rec ]]; then
-          __vouch_export enter
+        # Waiting for `vouch allow`: it creates this very record, or (the
+        # file was edited since) changes the store after the stamp.
+        if [[ -e $__vouch_rec || $__vouch_store -nt $__vouch_stamp ]]; then
+          __vouch_export recheck
         fi
         ;;
       failed)
@@ -84,8 +89,13 @@ __vouch_prompt() {
 }
 
 # First in PROMPT_COMMAND (a string or, bash 5.1+, an array), so $? is
-# still the command's when the hook runs and when what follows runs.
-if [[ ";${PROMPT_COMMAND[*]-};" != *";__vouch_prompt;"* ]]; then
+# still the command's when the hook runs and when what follows runs. Once
+# only, however often this is evaluated.
+__vouch_installed=
+for __vouch_pc in ${PROMPT_COMMAND[@]+"${PROMPT_COMMAND[@]}"}; do
+  [[ ";$__vouch_pc;" != *";__vouch_prompt;"* ]] || __vouch_installed=1
+done
+if [[ -z $__vouch_installed ]]; then
   if [[ $(declare -p PROMPT_COMMAND 2>/dev/null) == "declare -a"* ]]; then
     PROMPT_COMMAND=(__vouch_prompt "${PROMPT_COMMAND[@]}")
   else
@@ -93,3 +103,4 @@ if [[ ";${PROMPT_COMMAND[*]-};" != *";__vouch_prompt;"* ]]; then
     PROMPT_COMMAND="__vouch_prompt${PROMPT_COMMAND:+;$PROMPT_COMMAND}"
   fi
 fi
+unset __vouch_installed __vouch_pc

@@ -17,11 +17,13 @@ set -g __vouch_state ''
 set -g __vouch_rec ''
 set -g __vouch_refresh_at ''
 set -g __vouch_restore ''
+set -g __vouch_store ''
+set -g __vouch_stamp ''
 
 # Seconds since boot (suspend included), the clock __vouch_refresh_at uses.
 function __vouch_now
-    read -l up rest </proc/uptime
-    string split -f1 . -- $up
+    read -l -d . now rest </proc/uptime
+    echo $now
 end
 
 # The nearest .vouch.toml at or above $PWD ('' if none).
@@ -50,6 +52,8 @@ function __vouch_leave
     set -g __vouch_state ''
     set -g __vouch_rec ''
     set -g __vouch_refresh_at ''
+    set -g __vouch_store ''
+    set -g __vouch_stamp ''
 end
 
 # Ask vouch for the target's environment: $argv[1] is enter or refresh. On
@@ -65,6 +69,9 @@ function __vouch_export
 end
 
 function __vouch_prompt --on-event fish_prompt
+    if test -n "$__vouch_file"; and not test -f "$__vouch_file"
+        set -g __vouch_dir '' # the file went away (git checkout, rm): look again
+    end
     if test "$PWD" != "$__vouch_dir"
         set -g __vouch_dir $PWD
         set -l found (__vouch_find)
@@ -81,13 +88,19 @@ function __vouch_prompt --on-event fish_prompt
                 # Denied or edited: drop the target, then see what vouch says.
                 __vouch_leave
                 __vouch_export enter
-            else if test -n "$__vouch_refresh_at"; and test (__vouch_now) -ge "$__vouch_refresh_at"
-                __vouch_export refresh
+            else if test -n "$__vouch_refresh_at"
+                # The clock without a command substitution (each costs fish a
+                # round trip through its I/O thread).
+                read -l -d . now rest </proc/uptime
+                if test "$now" -ge "$__vouch_refresh_at"
+                    __vouch_export refresh
+                end
             end
         case pending
-            # Waiting for `vouch allow`, which creates this very record.
-            if test -e "$__vouch_rec"
-                __vouch_export enter
+            # Waiting for `vouch allow`: it creates this very record, or (the
+            # file was edited since) changes the store after the stamp.
+            if test -e "$__vouch_rec"; or test "$__vouch_store" -nt "$__vouch_stamp"
+                __vouch_export recheck
             end
         case failed
             if test (__vouch_now) -ge "$__vouch_refresh_at"

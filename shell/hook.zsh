@@ -13,7 +13,7 @@
 zmodload -F zsh/datetime p:EPOCHSECONDS
 typeset -g __vouch_bin=@VOUCH@
 typeset -g __vouch_dir= __vouch_file= __vouch_found= __vouch_state= __vouch_rec=
-typeset -g __vouch_refresh_at= __vouch_restore=
+typeset -g __vouch_refresh_at= __vouch_restore= __vouch_store= __vouch_stamp=
 
 # The nearest .vouch.toml at or above $PWD, in __vouch_found ('' if none).
 __vouch_find() {
@@ -35,6 +35,7 @@ __vouch_leave() {
     eval "$__vouch_restore"
   fi
   __vouch_restore='' __vouch_state='' __vouch_rec='' __vouch_refresh_at=''
+  __vouch_store='' __vouch_stamp=''
 }
 
 # Ask vouch for the target's environment: $1 is enter or refresh. On a
@@ -50,6 +51,9 @@ __vouch_export() {
 }
 
 __vouch_precmd() {
+  if [[ -n $__vouch_file && ! -f $__vouch_file ]]; then
+    __vouch_dir=''   # the file went away (git checkout, rm): look again
+  fi
   if [[ $PWD != "$__vouch_dir" ]]; then
     __vouch_dir=$PWD
     __vouch_find
@@ -71,9 +75,10 @@ __vouch_precmd() {
         fi
         ;;
       pending)
-        # Waiting for `vouch allow`, which creates this very record.
-        if [[ -e $__vouch_rec ]]; then
-          __vouch_export enter
+        # Waiting for `vouch allow`: it creates this very record, or (the
+        # file was edited since) changes the store after the stamp.
+        if [[ -e $__vouch_rec || $__vouch_store -nt $__vouch_stamp ]]; then
+          __vouch_export recheck
         fi
         ;;
       failed)

@@ -86,6 +86,8 @@ pub use crate::shell::Shell;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum HookMode {
     Enter,
+    /// Enter again, quietly if the file is still not allowed.
+    Recheck,
     Refresh,
 }
 

@@ -121,6 +121,26 @@ pub fn allow(dir: &Path, real_path: &Path, content: &[u8]) -> Result<PathBuf> {
     Ok(record)
 }
 
+/// Touch the stamp for `real_path` (in a `pending` folder beside the
+/// store) and return it: the shell hook, waiting for the file to be
+/// allowed, looks again when the store changed after it. Creates the store
+/// so there is something to compare with.
+pub fn stamp(dir: &Path, real_path: &Path) -> Result<PathBuf> {
+    private_dir(dir)?;
+    let pending = dir.with_file_name("pending");
+    private_dir(&pending)?;
+    let name = hex(&Sha256::digest(real_path.as_os_str().as_encoded_bytes()));
+    let stamp = pending.join(name);
+    let _ = fs::remove_file(&stamp);
+    fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&stamp)
+        .map_err(|e| Error::config(format!("cannot write {}: {e}", stamp.display())))?;
+    Ok(stamp)
+}
+
 /// Remove the records of `real_path`; true when there was one.
 pub fn deny(dir: &Path, real_path: &Path) -> Result<bool> {
     let records = records_of(dir, real_path)?;

@@ -12,6 +12,7 @@ mod e2e_sts;
 mod e2e_targets;
 mod rolesanywhere_kat;
 mod session_cache;
+mod shell_hook;
 mod support;
 mod token_botocore;
 mod yubikey_absent;

@@ -80,7 +80,8 @@ pub(super) fn credentials(
         };
         return credentials::resolve(&opts, world, SystemTime::now());
     }
-    let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
+    let interactive =
+        ui.may_prompt && std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
     let session = cached_or_login(ui, &cfg, world, interactive, false, window)?;
     let source = CredentialSource::Session {
         source: session.source.clone(),

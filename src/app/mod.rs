@@ -30,6 +30,9 @@ use crate::{ca, exec, named};
 pub fn run(cli: Cli) -> Result<i32> {
     let ui = Ui {
         verbose: cli.verbose,
+        // The shell hook runs vouch before a prompt: never ask for a PIN
+        // or a touch there.
+        may_prompt: !matches!(cli.command, Command::HookExport { .. }),
     };
     let world = RealWorld;
     match cli.command {
@@ -66,6 +69,8 @@ pub fn run(cli: Cli) -> Result<i32> {
 /// Messages to the user on stderr.
 struct Ui {
     verbose: bool,
+    /// May a login ask the user (PIN, touch) when a terminal is there?
+    may_prompt: bool,
 }
 
 impl Ui {

@@ -267,7 +267,27 @@ fn restore_code(sh: Shell, assigns: &[Assign]) -> String {
     shell::render(sh, &back)
 }
 
+/// `hook-export`: a failure is one line on stderr (the hook runs before a
+/// prompt) and its exit code; the hook tries again later.
 pub(super) fn run_hook_export(ui: &Ui, sh: Shell, mode: HookMode, file: &Path) -> Result<i32> {
+    hook_export(ui, sh, mode, file).or_else(|e| {
+        let first = e
+            .message
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .trim_end_matches(';');
+        let more = if e.message.contains('\n') {
+            " (vouch status or vouch env --target NAME says more)"
+        } else {
+            ""
+        };
+        eprintln!("vouch: {first}{more}");
+        Ok(e.code.code())
+    })
+}
+
+fn hook_export(ui: &Ui, sh: Shell, mode: HookMode, file: &Path) -> Result<i32> {
     let world = crate::world::RealWorld;
     let f = read_project(file)?;
     let dir = trust::store_dir(&world)?;
@@ -278,9 +298,19 @@ pub(super) fn run_hook_export(ui: &Ui, sh: Shell, mode: HookMode, file: &Path) -
         if mode == HookMode::Refresh {
             return Err(Error::config(not_allowed(&f.path, verdict)));
         }
-        eprintln!("vouch: {}", not_allowed(&f.path, verdict));
+        // Announced once: a recheck (something was allowed or denied
+        // since) that finds the file still not allowed says nothing.
+        if mode == HookMode::Enter {
+            eprintln!("vouch: {}", not_allowed(&f.path, verdict));
+        }
+        // The hook waits for this record (the file allowed as it is now),
+        // or for the store to change after the stamp (allowed after an
+        // edit): one stat each per prompt.
+        let stamp = trust::stamp(&dir, &f.path)?;
         out.push(Assign::local("__vouch_state", "pending"));
         out.push(Assign::local("__vouch_rec", record.to_string_lossy()));
+        out.push(Assign::local("__vouch_store", dir.to_string_lossy()));
+        out.push(Assign::local("__vouch_stamp", stamp.to_string_lossy()));
         print_stdout(&shell::render(sh, &out))?;
         return Ok(0);
     }
@@ -297,7 +327,7 @@ pub(super) fn run_hook_export(ui: &Ui, sh: Shell, mode: HookMode, file: &Path) -
     let targets_of = parse_project(&f)?;
     let t = targets_of.hook_target(&f.path)?;
     let (assigns, expires) = target_env(ui, t)?;
-    if mode == HookMode::Enter {
+    if mode != HookMode::Refresh {
         out.push(Assign::local("__vouch_restore", restore_code(sh, &assigns)));
     }
     out.extend(assigns);
@@ -308,7 +338,7 @@ pub(super) fn run_hook_export(ui: &Ui, sh: Shell, mode: HookMode, file: &Path) -
         None => String::new(),
     };
     out.push(Assign::local("__vouch_refresh_at", at));
-    if mode == HookMode::Enter {
+    if mode != HookMode::Refresh {
         eprintln!(
             "vouch: target {} ({} {}) from {}",
             t.name,

@@ -6,6 +6,7 @@
 pub mod moto;
 pub mod output;
 pub mod rig;
+pub mod shells;
 pub mod standin;
 
 use std::io::Write;
