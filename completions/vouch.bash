@@ -703,7 +703,7 @@ _vouch() {
             return 0
             ;;
         vouch__subcmd__hook__subcmd__export)
-            opts="-v -h --verbose --help bash zsh fish enter refresh"
+            opts="-v -h --verbose --help bash zsh fish enter recheck refresh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -184,8 +184,8 @@ set edit:completion:arg-completer[vouch] = {|@words|
         &'vouch;hook-export'= {
             cand -v 'Say on stderr which credentials, region and endpoint were used (never a secret)'
             cand --verbose 'Say on stderr which credentials, region and endpoint were used (never a secret)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'vouch;help'= {
             cand exec 'Run a database client with a fresh IAM token: vouch exec -- psql -h HOST -U USER -d DB (or: -- mysql -h HOST -u USER DB)'

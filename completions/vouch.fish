@@ -129,7 +129,7 @@ complete -c vouch -n "__fish_vouch_using_subcommand allow" -s h -l help -d 'Prin
 complete -c vouch -n "__fish_vouch_using_subcommand deny" -s v -l verbose -d 'Say on stderr which credentials, region and endpoint were used (never a secret)'
 complete -c vouch -n "__fish_vouch_using_subcommand deny" -s h -l help -d 'Print help'
 complete -c vouch -n "__fish_vouch_using_subcommand hook-export" -s v -l verbose -d 'Say on stderr which credentials, region and endpoint were used (never a secret)'
-complete -c vouch -n "__fish_vouch_using_subcommand hook-export" -s h -l help -d 'Print help'
+complete -c vouch -n "__fish_vouch_using_subcommand hook-export" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c vouch -n "__fish_vouch_using_subcommand help; and not __fish_seen_subcommand_from exec credential login logout status completions env hook alias allow deny hook-export help" -f -a "exec" -d 'Run a database client with a fresh IAM token: vouch exec -- psql -h HOST -U USER -d DB (or: -- mysql -h HOST -u USER DB)'
 complete -c vouch -n "__fish_vouch_using_subcommand help; and not __fish_seen_subcommand_from exec credential login logout status completions env hook alias allow deny hook-export help" -f -a "credential" -d 'Print a credential for another program to use'
 complete -c vouch -n "__fish_vouch_using_subcommand help; and not __fish_seen_subcommand_from exec credential login logout status completions env hook alias allow deny hook-export help" -f -a "login" -d 'Get a session from the configured source (IAM Roles Anywhere with a key file; see `vouch status`) and cache it until it ends'
