@@ -13,8 +13,9 @@ __vouch_bin=@VOUCH@
 
 # The nearest .vouch.toml at or above $PWD, in __vouch_found ('' if none).
 __vouch_find() {
-  local d=$PWD
+  local d=${PWD-}
   __vouch_found=
+  [[ $d == /* ]] || return 0   # no usable $PWD: no project
   while :; do
     if [[ -f $d/.vouch.toml ]]; then
       __vouch_found=${d%/}/.vouch.toml
@@ -51,8 +52,8 @@ __vouch_prompt() {
   if [[ -n ${__vouch_file-} && ! -f $__vouch_file ]]; then
     __vouch_dir=''   # the file went away (git checkout, rm): look again
   fi
-  if [[ $PWD != "${__vouch_dir-}" ]]; then
-    __vouch_dir=$PWD
+  if [[ ${PWD-} != "${__vouch_dir-}" ]]; then
+    __vouch_dir=${PWD-}
     __vouch_find
     if [[ $__vouch_found != "${__vouch_file-}" ]]; then
       __vouch_leave
@@ -63,7 +64,8 @@ __vouch_prompt() {
   if [[ -n ${__vouch_file-} ]]; then
     case ${__vouch_state-} in
       active)
-        if [[ ! -e $__vouch_rec || $__vouch_file -nt $__vouch_rec ]]; then
+        # The record has the file's time: another time means an edit.
+        if [[ ! -e $__vouch_rec || $__vouch_file -nt $__vouch_rec || $__vouch_file -ot $__vouch_rec ]]; then
           # Denied or edited: drop the target, then see what vouch says.
           __vouch_leave
           __vouch_export enter
@@ -90,17 +92,21 @@ __vouch_prompt() {
 
 # First in PROMPT_COMMAND (a string or, bash 5.1+, an array), so $? is
 # still the command's when the hook runs and when what follows runs. Once
-# only, however often this is evaluated.
-__vouch_installed=
-for __vouch_pc in ${PROMPT_COMMAND[@]+"${PROMPT_COMMAND[@]}"}; do
-  [[ ";$__vouch_pc;" != *";__vouch_prompt;"* ]] || __vouch_installed=1
-done
-if [[ -z $__vouch_installed ]]; then
-  if [[ $(declare -p PROMPT_COMMAND 2>/dev/null) == "declare -a"* ]]; then
-    PROMPT_COMMAND=(__vouch_prompt "${PROMPT_COMMAND[@]}")
-  else
-    # shellcheck disable=SC2128,SC2178 # a plain string here
-    PROMPT_COMMAND="__vouch_prompt${PROMPT_COMMAND:+;$PROMPT_COMMAND}"
+# only, however often this is evaluated. The clock is EPOCHSECONDS: bash 5.
+if ((BASH_VERSINFO[0] < 5)); then
+  echo "vouch: the shell hook needs bash 5 or later (this is bash $BASH_VERSION); it is not installed" >&2
+else
+  __vouch_installed=
+  for __vouch_pc in ${PROMPT_COMMAND[@]+"${PROMPT_COMMAND[@]}"}; do
+    [[ ";$__vouch_pc;" != *";__vouch_prompt;"* ]] || __vouch_installed=1
+  done
+  if [[ -z $__vouch_installed ]]; then
+    if [[ $(declare -p PROMPT_COMMAND 2>/dev/null) == "declare -a"* ]]; then
+      PROMPT_COMMAND=(__vouch_prompt "${PROMPT_COMMAND[@]}")
+    else
+      # shellcheck disable=SC2128,SC2178 # a plain string here
+      PROMPT_COMMAND="__vouch_prompt${PROMPT_COMMAND:+;$PROMPT_COMMAND}"
+    fi
   fi
+  unset __vouch_installed __vouch_pc
 fi
-unset __vouch_installed __vouch_pc

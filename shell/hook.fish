@@ -26,9 +26,15 @@ function __vouch_now
     echo $now
 end
 
-# The nearest .vouch.toml at or above $PWD ('' if none).
+# The nearest .vouch.toml at or above $PWD ('' if none). A path with a
+# newline in it has no project file here: fish's command substitution
+# would split it.
 function __vouch_find
     set -l d $PWD
+    if string match -q -r '\n' -- "$d"; or not string match -q -- '/*' "$d"
+        echo ''
+        return 0
+    end
     while true
         if test -f "$d/.vouch.toml"
             string replace -r '/$' '' -- $d | read -l base
@@ -84,7 +90,8 @@ function __vouch_prompt --on-event fish_prompt
     test -n "$__vouch_file"; or return
     switch $__vouch_state
         case active
-            if not test -e "$__vouch_rec"; or test "$__vouch_file" -nt "$__vouch_rec"
+            # The record has the file's time: another time means an edit.
+            if not test -e "$__vouch_rec"; or test "$__vouch_file" -nt "$__vouch_rec"; or test "$__vouch_file" -ot "$__vouch_rec"
                 # Denied or edited: drop the target, then see what vouch says.
                 __vouch_leave
                 __vouch_export enter

@@ -17,8 +17,9 @@ typeset -g __vouch_refresh_at= __vouch_restore= __vouch_store= __vouch_stamp=
 
 # The nearest .vouch.toml at or above $PWD, in __vouch_found ('' if none).
 __vouch_find() {
-  local d=$PWD
+  local d=${PWD-}
   __vouch_found=
+  [[ $d == /* ]] || return 0   # no usable $PWD: no project
   while :; do
     if [[ -f $d/.vouch.toml ]]; then
       __vouch_found=${d%/}/.vouch.toml
@@ -54,8 +55,8 @@ __vouch_precmd() {
   if [[ -n $__vouch_file && ! -f $__vouch_file ]]; then
     __vouch_dir=''   # the file went away (git checkout, rm): look again
   fi
-  if [[ $PWD != "$__vouch_dir" ]]; then
-    __vouch_dir=$PWD
+  if [[ ${PWD-} != "$__vouch_dir" ]]; then
+    __vouch_dir=${PWD-}
     __vouch_find
     if [[ $__vouch_found != "$__vouch_file" ]]; then
       __vouch_leave
@@ -66,7 +67,8 @@ __vouch_precmd() {
   if [[ -n $__vouch_file ]]; then
     case $__vouch_state in
       active)
-        if [[ ! -e $__vouch_rec || $__vouch_file -nt $__vouch_rec ]]; then
+        # The record has the file's time: another time means an edit.
+        if [[ ! -e $__vouch_rec || $__vouch_file -nt $__vouch_rec || $__vouch_file -ot $__vouch_rec ]]; then
           # Denied or edited: drop the target, then see what vouch says.
           __vouch_leave
           __vouch_export enter

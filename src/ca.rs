@@ -31,11 +31,7 @@ pub fn bundle_covers(region: &str) -> bool {
 /// An I/O error as a vouch error: EACCES/EPERM are "permission denied"
 /// (exit 5), anything else a configuration problem (exit 6).
 fn io_error(what: String, e: std::io::Error) -> Error {
-    if e.kind() == std::io::ErrorKind::PermissionDenied {
-        Error::denied(format!("{what}: {e}"))
-    } else {
-        Error::config(format!("{what}: {e}"))
-    }
+    Error::io(what, &e)
 }
 
 /// vouch's cache directory: `$XDG_CACHE_HOME/vouch`, else `~/.cache/vouch`.

@@ -63,6 +63,15 @@ impl Error {
     pub fn denied(message: impl Into<String>) -> Self {
         Self::new(ExitCode::PermissionDenied, message)
     }
+    /// A failed file operation: permission denied (5), else configuration
+    /// (6). `what` says what failed, e.g. "cannot read /x".
+    pub fn io(what: impl AsRef<str>, e: &std::io::Error) -> Self {
+        let message = format!("{}: {e}", what.as_ref());
+        match e.kind() {
+            std::io::ErrorKind::PermissionDenied => Self::denied(message),
+            _ => Self::config(message),
+        }
+    }
 }
 
 impl fmt::Display for Error {
@@ -74,3 +83,49 @@ impl fmt::Display for Error {
 impl std::error::Error for Error {}
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// A message made safe for a terminal: every character that could start
+/// an escape sequence or reorder text ([`crate::session::unsafe_char`]),
+/// other than the line breaks between its lines, becomes `?`. Paths and
+/// names in messages come from the file system and the user's files.
+pub fn printable(msg: &str) -> String {
+    msg.chars()
+        .map(|c| {
+            if c != '\n' && crate::session::unsafe_char(c) {
+                '?'
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
+/// A path for a message, made safe for a terminal ([`printable`]).
+pub fn shown(path: &std::path::Path) -> String {
+    printable(&path.to_string_lossy()).replace('\n', "?")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_bring_no_escape_sequences() {
+        assert_eq!(printable("a\x1b[2Jb\nc\u{202E}d"), "a?[2Jb\nc?d");
+        assert_eq!(shown(std::path::Path::new("/t/x\ny\x07")), "/t/x?y?");
+    }
+
+    #[test]
+    fn permission_denied_is_exit_5() {
+        let e = std::io::Error::from(std::io::ErrorKind::PermissionDenied);
+        assert_eq!(
+            Error::io("cannot read /x", &e).code,
+            ExitCode::PermissionDenied
+        );
+        let e = std::io::Error::from(std::io::ErrorKind::NotFound);
+        assert_eq!(
+            Error::io("cannot read /x", &e).code,
+            ExitCode::Configuration
+        );
+    }
+}

@@ -13,16 +13,16 @@
 //! region = "us-east-1"        # optional: else from the host name
 //! iam-host = "..."            # optional: sign for this name (tunnels)
 //! tls = "verify-full"         # optional, postgres only: verify-full (default) | verify-ca
-//! ca-bundle = "certs/ca.pem"  # optional: root certificates instead of the RDS bundle
+//! ca-bundle = "certs/ca.pem"  # config.toml only: root certificates instead of the RDS bundle
 //! ```
 //!
-//! A project file holds targets only: it cannot choose credentials or run
-//! anything, and it is used only after `vouch allow` (see `trust`). Values
-//! are checked when read; relative `ca-bundle` paths are relative to the
-//! file's directory. Parsing is pure: the caller reads the file.
+//! A project file holds targets only: it cannot choose credentials, a CA
+//! or run anything, and it is used only after `vouch allow` (see `trust`).
+//! Values are checked when read; relative `ca-bundle` paths are relative
+//! to the file's directory. Parsing is pure: the caller reads the file.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
 use serde::Deserialize;
 use toml::Spanned;
@@ -153,7 +153,11 @@ struct RawTarget {
 /// Parse a project file's text (read from `path`).
 pub fn parse_project(path: &Path, text: &str) -> Result<Targets> {
     let raw: RawProject = toml::from_str(text).map_err(|e| toml_error(path, text, &e))?;
-    let cx = Cx { path, text };
+    let cx = Cx {
+        path,
+        text,
+        project: true,
+    };
     let targets = cx.targets(raw.targets, None)?;
     let default = match raw.default {
         Some(d) if !targets.contains_key(d.get_ref()) => {
@@ -175,7 +179,11 @@ pub fn parse_project(path: &Path, text: &str) -> Result<Targets> {
 /// Parse the `[targets.NAME]` tables of config.toml (`home` expands `~/`).
 pub fn parse_config(path: &Path, text: &str, home: Option<&Path>) -> Result<Targets> {
     let raw: RawConfigTargets = toml::from_str(text).map_err(|e| toml_error(path, text, &e))?;
-    let cx = Cx { path, text };
+    let cx = Cx {
+        path,
+        text,
+        project: false,
+    };
     Ok(Targets {
         targets: cx.targets(raw.targets, home)?,
         default: None,
@@ -206,6 +214,8 @@ pub fn check_name(name: &str) -> std::result::Result<(), String> {
 struct Cx<'a> {
     path: &'a Path,
     text: &'a str,
+    /// A project file (which may not choose a CA).
+    project: bool,
 }
 
 impl Cx<'_> {
@@ -325,6 +335,15 @@ impl Cx<'_> {
             None => None,
         };
         let ca_bundle = match &t.ca_bundle {
+            // A CA decides which servers get the token; a project file
+            // comes from a repository, and the CA file it names would not
+            // be covered by `vouch allow`.
+            Some(s) if self.project => {
+                return Err(self.err(
+                    s,
+                    "ca-bundle cannot be set in a project file (a CA decides which servers get your token); define this target in your own config.toml, or pass --ca-bundle",
+                ))
+            }
             Some(s) => {
                 let v = self.text(s, "ca-bundle")?;
                 let dir = self.path.parent().unwrap_or(Path::new("/"));
@@ -354,6 +373,37 @@ impl Cx<'_> {
     }
 }
 
+impl Target {
+    /// What the target connects to, in one line: `postgres app@HOST:PORT
+    /// db NAME`, and whatever changes how the token is signed or checked.
+    pub fn summary(&self) -> String {
+        let mut s = format!("{} ", self.engine.name());
+        if let Some(u) = &self.user {
+            s.push_str(&format!("{u}@"));
+        }
+        s.push_str(&self.host);
+        if let Some(p) = self.port {
+            s.push_str(&format!(":{p}"));
+        }
+        if let Some(d) = &self.dbname {
+            s.push_str(&format!(" db {d}"));
+        }
+        if let Some(r) = &self.region {
+            s.push_str(&format!(", region {r}"));
+        }
+        if let Some(h) = &self.iam_host {
+            s.push_str(&format!(", token signed for {h}"));
+        }
+        if let Some(t) = self.tls {
+            s.push_str(&format!(", tls {}", t.sslmode()));
+        }
+        if let Some(c) = &self.ca_bundle {
+            s.push_str(&format!(", CA {}", c.display()));
+        }
+        s
+    }
+}
+
 fn is_host_name(h: &str) -> bool {
     if h.parse::<std::net::IpAddr>().is_ok() {
         return true;
@@ -363,6 +413,29 @@ fn is_host_name(h: &str) -> bool {
         && h.len() <= 253
         && h.split('.')
             .all(|l| !l.is_empty() && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
+}
+
+/// An absolute path without `.` or `..` components (what a shell keeps in
+/// `$PWD`).
+pub fn is_clean_absolute(p: &Path) -> bool {
+    let b = p.as_os_str().as_encoded_bytes();
+    b.starts_with(b"/") && b.split(|c| *c == b'/').all(|c| c != b"." && c != b"..")
+}
+
+/// `p` with `.` and `..` components worked out by name, as a shell's `cd`
+/// does (symbolic links are not resolved).
+pub fn clean_path(p: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 /// The project file that applies in `dir`: `.vouch.toml` there or in the
@@ -403,7 +476,6 @@ dbname = "app db"
 region = "us-east-1"
 iam-host = "mydb.cluster-abc123.us-east-1.rds.amazonaws.com:5432"
 tls = "verify-ca"
-ca-bundle = "certs/ca.pem"
 [targets.reports]
 engine = "mysql"
 host = "10.0.0.5"
@@ -417,8 +489,8 @@ user = "r"
         assert_eq!(p.dbname.as_deref(), Some("app db"));
         assert_eq!(p.tls, Some(TlsMode::VerifyCa));
         assert_eq!(
-            p.ca_bundle.as_deref(),
-            Some(Path::new("/w/app/certs/ca.pem"))
+            p.summary(),
+            "postgres app@mydb.cluster-abc123.us-east-1.rds.amazonaws.com:5433 db app db, region us-east-1, token signed for mydb.cluster-abc123.us-east-1.rds.amazonaws.com:5432, tls verify-ca"
         );
         assert_eq!(t.hook_target(Path::new(P)).unwrap().name, "prod");
         assert_eq!(t.targets["reports"].engine, Engine::Mysql);
@@ -470,6 +542,10 @@ user = "r"
                 "[targets.a]\nengine = \"postgres\"\nhost = \"h\"\nregion = \"mars\"\n",
                 "not an AWS region",
             ),
+            (
+                "[targets.a]\nengine = \"postgres\"\nhost = \"h\"\nca-bundle = \"ca.pem\"\n",
+                ":4:13: ca-bundle cannot be set in a project file",
+            ),
         ];
         for (text, want) in cases {
             let e = project(text).expect_err(text);
@@ -499,6 +575,16 @@ user = "r"
             t.targets["db"].ca_bundle.as_deref(),
             Some(Path::new("/h/ca.pem"))
         );
+        let t = parse_config(
+            Path::new("/h/.config/vouch/config.toml"),
+            "[targets.db]\nengine = \"mysql\"\nhost = \"h\"\nca-bundle = \"certs/ca.pem\"\n",
+            None,
+        )
+        .unwrap();
+        assert_eq!(
+            t.targets["db"].ca_bundle.as_deref(),
+            Some(Path::new("/h/.config/vouch/certs/ca.pem"))
+        );
     }
 
     #[test]
@@ -514,5 +600,19 @@ user = "r"
             Some(Path::new("/w/.vouch.toml"))
         );
         assert_eq!(find_project(Path::new("/other"), &is_file), None);
+    }
+
+    #[test]
+    fn paths_by_name() {
+        assert!(is_clean_absolute(Path::new("/w/app")));
+        assert!(is_clean_absolute(Path::new("/")));
+        for p in ["w/app", "/w/../app", "/w/./app", "/w/.", ""] {
+            assert!(!is_clean_absolute(Path::new(p)), "{p}");
+        }
+        assert_eq!(
+            clean_path(Path::new("/w/app/../lib/./x")),
+            Path::new("/w/lib/x")
+        );
+        assert_eq!(clean_path(Path::new("/../..")), Path::new("/"));
     }
 }

@@ -1,9 +1,13 @@
 //! Which project files (`.vouch.toml`) the user has allowed, like direnv's
-//! `allow`: a record per allowed (real path, content) pair, named by the
-//! SHA-256 of both, holding the path. A changed file has no record until
-//! it is allowed again (which drops the path's older records); `deny`
-//! removes the path's records. The shell hook can so test whether a file
-//! is allowed with one `stat`, given the record's name from vouch.
+//! `allow`: a record per allowed (path, content) pair, named by the
+//! SHA-256 of both, holding the path. The path is the file's absolute path
+//! as found from the shell's working directory (symbolic links not
+//! resolved), so a link to an allowed file elsewhere is a file of its own
+//! that needs allowing. A changed file has no record until it is allowed
+//! again (which drops the path's older records); `deny` removes the path's
+//! records. The shell hook can so test whether a file is allowed with one
+//! `stat`, given the record's name from vouch; a record carries its file's
+//! modification time, so the hook sees an edit as a differing time.
 //!
 //! Records live in `$XDG_DATA_HOME/vouch/allow` (an absolute
 //! `XDG_DATA_HOME` only), else `~/.local/share/vouch/allow`, a private
@@ -14,11 +18,12 @@ use std::fs;
 use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
+use std::time::SystemTime;
 
 use sha2::{Digest, Sha256};
 
 use crate::ca::private_dir;
-use crate::error::{Error, Result};
+use crate::error::{shown, Error, Result};
 use crate::world::World;
 
 /// What the store says about a file's current content.
@@ -46,57 +51,69 @@ pub fn store_dir(world: &dyn World) -> Result<PathBuf> {
     Ok(home.join(".local/share/vouch/allow"))
 }
 
-/// The record that allows `content` at `real_path` (already resolved).
-pub fn record_path(dir: &Path, real_path: &Path, content: &[u8]) -> PathBuf {
+/// The record that allows `content` at `path`.
+pub fn record_path(dir: &Path, path: &Path, content: &[u8]) -> PathBuf {
     let mut h = Sha256::new();
-    h.update(real_path.as_os_str().as_encoded_bytes());
+    h.update(path.as_os_str().as_encoded_bytes());
     h.update([0]);
     h.update(content);
     dir.join(hex(&h.finalize()))
 }
 
-fn record_text(real_path: &Path) -> String {
-    format!("{}\n", real_path.display())
+/// A record's content: the path's bytes and a NUL (a path has none).
+fn record_bytes(path: &Path) -> Vec<u8> {
+    let mut b = path.as_os_str().as_encoded_bytes().to_vec();
+    b.push(0);
+    b
 }
 
-/// The records that name `real_path` (any content).
-fn records_of(dir: &Path, real_path: &Path) -> Result<Vec<PathBuf>> {
+/// The records that name `path` (any content). A record that cannot be
+/// read is an error: it might be the one to remove.
+fn records_of(dir: &Path, path: &Path) -> Result<Vec<PathBuf>> {
     let entries = match fs::read_dir(dir) {
         Ok(e) => e,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(vec![]),
-        Err(e) => return Err(Error::config(format!("cannot list {}: {e}", dir.display()))),
+        Err(e) => return Err(Error::io(format!("cannot list {}", shown(dir)), &e)),
     };
-    let want = record_text(real_path);
-    Ok(entries
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.file_name().is_some_and(|n| n.len() == 64))
-        .filter(|p| fs::read_to_string(p).is_ok_and(|t| t == want))
-        .collect())
+    let want = record_bytes(path);
+    let mut out = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|e| Error::io(format!("cannot list {}", shown(dir)), &e))?;
+        let p = entry.path();
+        if p.file_name().is_none_or(|n| n.len() != 64) {
+            continue;
+        }
+        let bytes =
+            fs::read(&p).map_err(|e| Error::io(format!("cannot read {}", shown(&p)), &e))?;
+        if bytes == want {
+            out.push(p);
+        }
+    }
+    Ok(out)
 }
 
 /// Look the file up in the store.
-pub fn check(dir: &Path, real_path: &Path, content: &[u8]) -> Result<Verdict> {
+pub fn check(dir: &Path, path: &Path, content: &[u8]) -> Result<Verdict> {
     if !dir.exists() {
         return Ok(Verdict::Unknown);
     }
     // A record is only believed in a directory nobody else controls.
     private_dir(dir)?;
-    if record_path(dir, real_path, content).is_file() {
+    if record_path(dir, path, content).is_file() {
         return Ok(Verdict::Allowed);
     }
-    Ok(if records_of(dir, real_path)?.is_empty() {
+    Ok(if records_of(dir, path)?.is_empty() {
         Verdict::Unknown
     } else {
         Verdict::Changed
     })
 }
 
-/// Record `content` of `real_path` as allowed (the path's other records
-/// go). Returns the record's path.
-pub fn allow(dir: &Path, real_path: &Path, content: &[u8]) -> Result<PathBuf> {
+/// Record `content` of `path` as allowed (the path's other records go),
+/// with the file's modification time `mtime`. Returns the record's path.
+pub fn allow(dir: &Path, path: &Path, content: &[u8], mtime: SystemTime) -> Result<PathBuf> {
     private_dir(dir)?;
-    let record = record_path(dir, real_path, content);
+    let record = record_path(dir, path, content);
     let tmp = dir.join(format!(".tmp.{}", std::process::id()));
     let write = || -> std::io::Result<()> {
         let _ = fs::remove_file(&tmp);
@@ -105,15 +122,16 @@ pub fn allow(dir: &Path, real_path: &Path, content: &[u8]) -> Result<PathBuf> {
             .create_new(true)
             .mode(0o600)
             .open(&tmp)?;
-        f.write_all(record_text(real_path).as_bytes())?;
+        f.write_all(&record_bytes(path))?;
+        f.set_modified(mtime)?;
         f.sync_all()?;
         fs::rename(&tmp, &record)
     };
     write().map_err(|e| {
         let _ = fs::remove_file(&tmp);
-        Error::config(format!("cannot write {}: {e}", record.display()))
+        Error::io(format!("cannot write {}", shown(&record)), &e)
     })?;
-    for old in records_of(dir, real_path)? {
+    for old in records_of(dir, path)? {
         if old != record {
             let _ = fs::remove_file(old);
         }
@@ -121,15 +139,30 @@ pub fn allow(dir: &Path, real_path: &Path, content: &[u8]) -> Result<PathBuf> {
     Ok(record)
 }
 
-/// Touch the stamp for `real_path` (in a `pending` folder beside the
-/// store) and return it: the shell hook, waiting for the file to be
-/// allowed, looks again when the store changed after it. Creates the store
-/// so there is something to compare with.
-pub fn stamp(dir: &Path, real_path: &Path) -> Result<PathBuf> {
+/// Give an existing record its file's modification time again (the file
+/// was touched, not changed): the hook compares the two.
+pub fn restamp(record: &Path, mtime: SystemTime) -> Result<()> {
+    fs::OpenOptions::new()
+        .write(true)
+        .open(record)
+        .and_then(|f| f.set_modified(mtime))
+        .map_err(|e| Error::io(format!("cannot update {}", shown(record)), &e))
+}
+
+/// The modification time of `p`, if it can be read.
+pub fn mtime(p: &Path) -> Option<SystemTime> {
+    fs::metadata(p).and_then(|m| m.modified()).ok()
+}
+
+/// Touch the stamp for `path` (in a `pending` folder beside the store)
+/// and return it: the shell hook, waiting for the file to be allowed,
+/// looks again when the store changed after it. Creates the store so
+/// there is something to compare with.
+pub fn stamp(dir: &Path, path: &Path) -> Result<PathBuf> {
     private_dir(dir)?;
     let pending = dir.with_file_name("pending");
     private_dir(&pending)?;
-    let name = hex(&Sha256::digest(real_path.as_os_str().as_encoded_bytes()));
+    let name = hex(&Sha256::digest(path.as_os_str().as_encoded_bytes()));
     let stamp = pending.join(name);
     let _ = fs::remove_file(&stamp);
     fs::OpenOptions::new()
@@ -137,16 +170,18 @@ pub fn stamp(dir: &Path, real_path: &Path) -> Result<PathBuf> {
         .create_new(true)
         .mode(0o600)
         .open(&stamp)
-        .map_err(|e| Error::config(format!("cannot write {}: {e}", stamp.display())))?;
+        .map_err(|e| Error::io(format!("cannot write {}", shown(&stamp)), &e))?;
     Ok(stamp)
 }
 
-/// Remove the records of `real_path`; true when there was one.
-pub fn deny(dir: &Path, real_path: &Path) -> Result<bool> {
-    let records = records_of(dir, real_path)?;
+/// Remove the records of `path`; true when there was one.
+pub fn deny(dir: &Path, path: &Path) -> Result<bool> {
+    if dir.exists() {
+        private_dir(dir)?;
+    }
+    let records = records_of(dir, path)?;
     for r in &records {
-        fs::remove_file(r)
-            .map_err(|e| Error::config(format!("cannot remove {}: {e}", r.display())))?;
+        fs::remove_file(r).map_err(|e| Error::io(format!("cannot remove {}", shown(r)), &e))?;
     }
     Ok(!records.is_empty())
 }
@@ -156,13 +191,15 @@ mod tests {
     use super::*;
     use std::os::unix::fs::PermissionsExt;
 
+    const T: SystemTime = SystemTime::UNIX_EPOCH;
+
     #[test]
     fn allow_check_change_deny() {
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path().join("allow");
         let file = Path::new("/w/app/.vouch.toml");
         assert_eq!(check(&dir, file, b"a").unwrap(), Verdict::Unknown);
-        let rec = allow(&dir, file, b"a").unwrap();
+        let rec = allow(&dir, file, b"a", T).unwrap();
         assert_eq!(rec, record_path(&dir, file, b"a"));
         assert_eq!(
             fs::metadata(&dir).unwrap().permissions().mode() & 0o777,
@@ -174,11 +211,17 @@ mod tests {
         );
         assert_eq!(check(&dir, file, b"a").unwrap(), Verdict::Allowed);
         assert_eq!(check(&dir, file, b"b").unwrap(), Verdict::Changed);
+        // The record carries the file's time, even one in the future.
+        let future = SystemTime::now() + std::time::Duration::from_secs(86_400 * 365);
+        let rec = allow(&dir, file, b"a", future).unwrap();
+        assert_eq!(mtime(&rec), Some(future));
+        restamp(&rec, T).unwrap();
+        assert_eq!(mtime(&rec), Some(T));
         // Allowing the new content drops the old record.
-        let rec_b = allow(&dir, file, b"b").unwrap();
+        let rec_b = allow(&dir, file, b"b", T).unwrap();
         assert!(!rec.exists() && rec_b.exists());
         assert_eq!(check(&dir, file, b"a").unwrap(), Verdict::Changed);
-        allow(&dir, file, b"a").unwrap();
+        allow(&dir, file, b"a", T).unwrap();
         // Another path with the same content is not allowed by it.
         assert_eq!(
             check(&dir, Path::new("/w/other/.vouch.toml"), b"a").unwrap(),
@@ -190,11 +233,23 @@ mod tests {
     }
 
     #[test]
+    fn an_unreadable_record_is_an_error_not_a_miss() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("allow");
+        let file = Path::new("/w/.vouch.toml");
+        allow(&dir, file, b"a", T).unwrap();
+        // A record vouch cannot read (a folder stands in: root reads any file).
+        fs::create_dir(dir.join("0".repeat(64))).unwrap();
+        let e = deny(&dir, file).unwrap_err();
+        assert!(e.message.contains("cannot read"), "{}", e.message);
+    }
+
+    #[test]
     fn a_record_in_an_open_directory_is_not_believed() {
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path().join("allow");
         let file = Path::new("/w/.vouch.toml");
-        allow(&dir, file, b"a").unwrap();
+        allow(&dir, file, b"a", T).unwrap();
         fs::set_permissions(tmp.path(), fs::Permissions::from_mode(0o777)).unwrap();
         let e = check(&dir, file, b"a").unwrap_err();
         assert!(e.message.contains("writable by others"), "{}", e.message);

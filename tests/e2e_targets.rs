@@ -27,12 +27,21 @@ fn write_config(rig: &Rig, text: &str) {
     std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o600)).unwrap();
 }
 
+/// A target for the rig, in config.toml (which names the rig's CA).
 fn target_table(rig: &Rig, name: &str, engine: &str, user: &str, db: &str) -> String {
     format!(
-        "[targets.{name}]\nengine = \"{engine}\"\nhost = \"{}\"\nport = {}\nuser = \"{user}\"\ndbname = \"{db}\"\nca-bundle = \"{}\"\n",
+        "{}ca-bundle = \"{}\"\n",
+        project_table(rig, name, engine, user, db),
+        rig.ca()
+    )
+}
+
+/// A target for the rig in a project file, which cannot name a CA.
+fn project_table(rig: &Rig, name: &str, engine: &str, user: &str, db: &str) -> String {
+    format!(
+        "[targets.{name}]\nengine = \"{engine}\"\nhost = \"{}\"\nport = {}\nuser = \"{user}\"\ndbname = \"{db}\"\n",
         rig.name(),
         rig.port(),
-        rig.ca()
     )
 }
 
@@ -120,12 +129,17 @@ fn a_project_file_is_used_only_after_vouch_allow() {
     std::fs::create_dir_all(proj.join("src")).unwrap();
     std::fs::write(
         proj.join(".vouch.toml"),
-        target_table(&rig, "proj", "postgres", "app", "app"),
+        project_table(&rig, "proj", "postgres", "app", "app"),
     )
     .unwrap();
     let sub = proj.join("src");
+    // The rig's CA comes from the user's side (a project file cannot
+    // choose one).
+    let ca = rig.ca();
     let args = [
         "exec",
+        "--ca-bundle",
+        ca,
         "--target",
         "proj",
         "--",
@@ -143,8 +157,13 @@ fn a_project_file_is_used_only_after_vouch_allow() {
 
     let out = vouch_in(&rig, &sub, &["allow"], &[]);
     assert!(out.status.success(), "{}", text(&out.stderr));
+    // What was allowed is shown, target by target.
     assert!(
-        text(&out.stderr).contains("targets: proj"),
+        text(&out.stderr).contains(&format!(
+            "\n  proj: postgres app@{}:{} db app\n",
+            rig.name(),
+            rig.port()
+        )),
         "{}",
         text(&out.stderr)
     );

@@ -672,7 +672,7 @@ fn hook_flow(sh: Sh) {
     assert_exported(&run, "allowed", "hook-user");
     assert!(
         run.err("allowed").contains(&format!(
-            "vouch: target app (postgres {RDS_HOST}) from {file}"
+            "vouch: target app: postgres hook-user@{RDS_HOST} db hook db (from {file})"
         )),
         "{}",
         run.all
@@ -984,7 +984,7 @@ fn hook_mysql_and_unusable(sh: Sh) {
     }
     assert!(
         run.err("my")
-            .contains("vouch: target rep (mysql db.example.com)"),
+            .contains("vouch: target rep: mysql r@db.example.com:3307 (from "),
         "{}",
         run.all
     );
@@ -1128,7 +1128,7 @@ fn interactive(sh: Sh, bash_array: bool, refresh: bool) {
     let entered = Instant::now();
     let out = s.run("cd \"$PROJ/sub\"", T);
     assert!(
-        out.contains(&format!("vouch: target app (postgres {RDS_HOST})")),
+        out.contains(&format!("vouch: target app: postgres tty-user@{RDS_HOST}")),
         "{out}"
     );
     assert_eq!(s.run("printenv PGUSER", T), "tty-user");
@@ -1734,4 +1734,431 @@ fn env_errors() {
         "{}",
         describe(&out)
     );
+}
+
+// ---------------------------------------------------------------------------
+// 7. Hostile project files, paths and environments.
+
+/// A project file may not choose a CA (it would decide which servers get
+/// the token, and its file is not covered by `vouch allow`); `vouch allow`
+/// shows what each target connects to and how its token is signed.
+#[test]
+fn allow_refuses_a_project_ca_and_shows_what_it_trusts() {
+    let fx = Fx::new();
+    fx.write_project(
+        &fx.proj,
+        &format!(
+            "{}ca-bundle = \"evil-ca.pem\"\n",
+            pg_project("app", "u", "d", None)
+        ),
+    );
+    let out = fx.vouch(&["allow"], &fx.proj);
+    assert_eq!(out.status.code(), Some(6), "{}", describe(&out));
+    assert!(
+        text(&out.stderr).contains("ca-bundle cannot be set in a project file"),
+        "{}",
+        describe(&out)
+    );
+    // Nothing was recorded: the hook still finds it not allowed.
+    assert!(
+        !fx.home.join(".local/share/vouch/allow").exists()
+            || std::fs::read_dir(fx.home.join(".local/share/vouch/allow"))
+                .unwrap()
+                .next()
+                .is_none()
+    );
+
+    fx.write_project(
+        &fx.proj,
+        "default = \"app\"\n[targets.app]\nengine = \"postgres\"\nhost = \"localhost\"\nport = 15432\nuser = \"app\"\niam-host = \"mydb.cluster-abc123.us-east-1.rds.amazonaws.com\"\n[targets.rep]\nengine = \"mysql\"\nhost = \"db.example.com\"\n",
+    );
+    let out = fx.vouch(&["allow"], &fx.proj);
+    assert!(out.status.success(), "{}", describe(&out));
+    let err = text(&out.stderr);
+    let file = fx.proj.join(".vouch.toml");
+    assert_eq!(
+        err,
+        format!(
+            "vouch: allowed {}\n  app (the shell's default): postgres app@localhost:15432, token signed for {RDS_HOST}\n  rep: mysql db.example.com\n",
+            file.display()
+        )
+    );
+}
+
+/// The hook finds the project by the folder's name as the shell shows it
+/// ($PWD, through a symbolic link), and `vouch allow`, `vouch exec` and
+/// `vouch env` in that shell see the same file; the same file reached by
+/// another name is not allowed by it.
+fn logical_paths(sh: Sh) {
+    if !shells::available(sh) {
+        return;
+    }
+    let fx = Fx::new();
+    let real = fx.root.join("real");
+    std::fs::create_dir_all(real.join("sub")).unwrap();
+    fx.write_project(&real, &hook_project("link-user"));
+    std::os::unix::fs::symlink(&real, fx.root.join("link")).unwrap();
+    // Another folder with a link to the allowed file.
+    let other = fx.root.join("other");
+    std::fs::create_dir_all(&other).unwrap();
+    std::os::unix::fs::symlink(real.join(".vouch.toml"), other.join(".vouch.toml")).unwrap();
+    let steps = [
+        Cmd("cd \"$ROOT/link/sub\""),
+        Cmd("vouch allow"),
+        Mark("link"),
+        Prompt,
+        Show(PG_VARS),
+        Cmd("vouch env --target app --shell json >/dev/null && echo env-ok"),
+        Cmd("cd \"$ROOT/real/sub\""),
+        Mark("real"),
+        Prompt,
+        Show(PG_VARS),
+        Cmd("cd \"$ROOT/other\""),
+        Mark("other"),
+        Prompt,
+        Show(PG_VARS),
+    ];
+    let run = run_hook(&fx, sh, &steps, &[], &fx.root);
+    assert_exported(&run, "link", "link-user");
+    let link_file = fx.root.join("link/.vouch.toml");
+    assert!(
+        run.err("link")
+            .contains(&format!("(from {})", link_file.display())),
+        "{}",
+        run.all
+    );
+    assert!(run.out["link"].contains("env-ok\n"), "{}", run.all);
+    for (section, file) in [
+        ("real", real.join(".vouch.toml")),
+        ("other", other.join(".vouch.toml")),
+    ] {
+        assert!(
+            run.vars(section).get("PGPASSWORD").map(String::as_str) == Some(UNSET),
+            "{section}\n{}",
+            run.all
+        );
+        assert!(
+            run.err(section)
+                .contains(&format!("vouch: {} is not allowed", file.display())),
+            "{section}\n{}",
+            run.all
+        );
+    }
+}
+
+#[test]
+fn hook_uses_the_shells_path_bash() {
+    logical_paths(Sh::Bash);
+}
+
+#[test]
+fn hook_uses_the_shells_path_zsh() {
+    logical_paths(Sh::Zsh);
+}
+
+#[test]
+fn hook_uses_the_shells_path_fish() {
+    logical_paths(Sh::Fish);
+}
+
+/// A folder name with a newline: bash and zsh use its project file; fish
+/// (whose command substitution splits lines) ignores it, without hanging.
+fn newline_folder(sh: Sh) {
+    if !shells::available(sh) {
+        return;
+    }
+    let fx = Fx::new();
+    let dir = fx.root.join("a\nb");
+    std::fs::create_dir_all(dir.join("sub")).unwrap();
+    fx.write_project(&dir, &hook_project("nl-user"));
+    fx.allow(&dir);
+    let steps = [
+        Cmd("cd \"$ROOT/a\"*\"b/sub\""),
+        Mark("in"),
+        Prompt,
+        Prompt,
+        Show(PG_VARS),
+        Cmd("echo still-usable"),
+    ];
+    let run = run_hook(&fx, sh, &steps, &[], &fx.root);
+    if sh == Sh::Fish {
+        assert_eq!(run.var("in", "PGPASSWORD"), UNSET, "{}", run.all);
+        assert_eq!(run.err("in"), "", "{}", run.all);
+    } else {
+        assert_exported(&run, "in", "nl-user");
+    }
+    assert!(run.out["in"].ends_with("still-usable\n"), "{}", run.all);
+}
+
+#[test]
+fn newline_in_the_folder_name_bash() {
+    newline_folder(Sh::Bash);
+}
+
+#[test]
+fn newline_in_the_folder_name_zsh() {
+    newline_folder(Sh::Zsh);
+}
+
+#[test]
+fn newline_in_the_folder_name_fish() {
+    newline_folder(Sh::Fish);
+}
+
+/// Project files vouch does not read: a FIFO (it would block; not even
+/// looked for, as the shell's `-f` does not find it), one over 64 KiB, one
+/// owned by another user. `vouch allow` refuses each; the hook says so
+/// once and goes on; a config.toml target still works there.
+#[test]
+fn unusable_project_files_are_passed_over() {
+    let fx = Fx::new();
+    let cfg = fx.home.join(".config/vouch/config.toml");
+    std::fs::write(&cfg, pg_project("cfg", "cfg-user", "d", None)).unwrap();
+    std::fs::set_permissions(&cfg, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let file = fx.proj.join(".vouch.toml");
+    let big = format!("{}#{}\n", hook_project("u"), "x".repeat(70 * 1024));
+    type Make<'a> = Box<dyn Fn() + 'a>;
+    let cases: Vec<(&str, bool, Make)> = vec![
+        (
+            "is not a regular file",
+            false,
+            Box::new(|| {
+                let st = Command::new("mkfifo").arg(&file).status().unwrap();
+                assert!(st.success());
+            }),
+        ),
+        (
+            "is larger than 64 KiB",
+            true,
+            Box::new(|| std::fs::write(&file, &big).unwrap()),
+        ),
+        (
+            "belongs to another user",
+            true,
+            Box::new(|| {
+                std::fs::write(&file, hook_project("u")).unwrap();
+                let st = Command::new("chown")
+                    .args(["65534:65534"])
+                    .arg(&file)
+                    .status()
+                    .unwrap();
+                assert!(st.success(), "chown (the tests run as root)");
+            }),
+        ),
+    ];
+    for (want, found, make) in cases {
+        let _ = std::fs::remove_file(&file);
+        make();
+        let start = Instant::now();
+        let out = fx.vouch(&["allow", ".vouch.toml"], &fx.proj);
+        assert!(!out.status.success(), "{want}: {}", describe(&out));
+        assert!(
+            text(&out.stderr).contains(want),
+            "{want}: {}",
+            describe(&out)
+        );
+        assert!(start.elapsed() < Duration::from_secs(10), "{want}: slow");
+        // The config target, from inside the project folder.
+        let out = fx.vouch(&["env", "--target", "cfg"], &fx.proj.join("sub"));
+        assert!(out.status.success(), "{want}: {}", describe(&out));
+        assert_eq!(
+            text(&out.stderr).contains(want),
+            found,
+            "{want}: {}",
+            describe(&out)
+        );
+        let steps = [
+            Cmd("cd \"$PROJ\""),
+            Mark("in"),
+            Prompt,
+            Prompt,
+            Show(PG_VARS),
+            Cmd("echo still-usable"),
+        ];
+        let run = run_hook(&fx, Sh::Bash, &steps, &[], &fx.root);
+        assert_eq!(run.var("in", "PGPASSWORD"), UNSET, "{}", run.all);
+        assert_eq!(
+            run.err("in").matches(want).count(),
+            usize::from(found),
+            "{}",
+            run.all
+        );
+        assert!(run.out["in"].ends_with("still-usable\n"), "{}", run.all);
+    }
+}
+
+/// A project file dated in the future does not make the hook run vouch at
+/// every prompt; an edit is still noticed.
+fn future_mtime(sh: Sh) {
+    if !shells::available(sh) {
+        return;
+    }
+    let fx = Fx::new();
+    fx.write_project(&fx.proj, &hook_project("future-user"));
+    let st = Command::new("touch")
+        .args(["-d", "2031-01-01 00:00:00"])
+        .arg(fx.proj.join(".vouch.toml"))
+        .status()
+        .unwrap();
+    assert!(st.success());
+    fx.allow(&fx.proj);
+    let edited = fx.root.join("edited.toml");
+    std::fs::write(&edited, hook_project("edited-user")).unwrap();
+    let edited_s = Fx::s(&edited);
+    let steps = [
+        Cmd("cd \"$PROJ\""),
+        Mark("in"),
+        Prompt,
+        Prompt,
+        Prompt,
+        Prompt,
+        Show(PG_VARS),
+        Cmd("cp \"$EDITED\" \"$PROJ/.vouch.toml\""),
+        Mark("edited"),
+        Prompt,
+        Show(PG_VARS),
+    ];
+    let run = run_hook(&fx, sh, &steps, &[("EDITED", &edited_s)], &fx.root);
+    assert_exported(&run, "in", "future-user");
+    assert_eq!(
+        run.err("in").matches("vouch: target app").count(),
+        1,
+        "vouch ran again: {}",
+        run.all
+    );
+    assert_eq!(run.var("edited", "PGPASSWORD"), UNSET, "{}", run.all);
+    assert!(
+        run.err("edited").contains("changed since it was allowed"),
+        "{}",
+        run.all
+    );
+}
+
+#[test]
+fn a_future_file_time_costs_nothing_bash() {
+    future_mtime(Sh::Bash);
+}
+
+#[test]
+fn a_future_file_time_costs_nothing_zsh() {
+    future_mtime(Sh::Zsh);
+}
+
+#[test]
+fn a_future_file_time_costs_nothing_fish() {
+    future_mtime(Sh::Fish);
+}
+
+/// A shell started inside a project folder inherits the outer hook's
+/// exported target; leaving the folder there unsets it instead of putting
+/// back the outer (expiring) token.
+fn nested_shell(sh: Sh) {
+    if !shells::available(sh) {
+        return;
+    }
+    let fx = Fx::new();
+    fx.write_project(&fx.proj, &hook_project("inner-user"));
+    fx.allow(&fx.proj);
+    let steps = [
+        Cmd("cd \"$PROJ\""),
+        Prompt,
+        Cmd("cd \"$ROOT\""),
+        Mark("left"),
+        Prompt,
+        Show(PG_VARS),
+    ];
+    let inherited = [
+        ("PGHOST", RDS_HOST),
+        ("PGUSER", "outer-user"),
+        ("PGPASSWORD", "outer-token"),
+        ("PGDATABASE", "hook db"),
+        ("VOUCH_TARGET", "app"),
+        ("VOUCH_EXPIRES_AT", "1"),
+    ];
+    let run = run_hook(&fx, sh, &steps, &inherited, &fx.root);
+    for n in PG_VARS {
+        assert_eq!(run.var("left", n), UNSET, "{n}\n{}", run.all);
+    }
+}
+
+#[test]
+fn a_nested_shell_does_not_bring_back_the_outer_token_bash() {
+    nested_shell(Sh::Bash);
+}
+
+#[test]
+fn a_nested_shell_does_not_bring_back_the_outer_token_zsh() {
+    nested_shell(Sh::Zsh);
+}
+
+#[test]
+fn a_nested_shell_does_not_bring_back_the_outer_token_fish() {
+    nested_shell(Sh::Fish);
+}
+
+/// bash and zsh with `$PWD` unset or not absolute (and nounset on): the
+/// prompt goes on, nothing loops.
+#[test]
+fn odd_pwd_values_under_nounset() {
+    for sh in [Sh::Bash, Sh::Zsh] {
+        if !shells::available(sh) {
+            continue;
+        }
+        let fx = Fx::new();
+        fx.write_project(&fx.root, &hook_project("u"));
+        fx.allow(&fx.root);
+        let steps = [
+            Cmd("PWD=relative"),
+            Prompt,
+            Cmd("unset PWD"),
+            Prompt,
+            Mark("after"),
+            Show(&["PGPASSWORD"]),
+            Cmd("echo still-usable"),
+        ];
+        let run = run_hook(&fx, sh, &steps, &[], &fx.root);
+        assert_eq!(run.var("after", "PGPASSWORD"), UNSET, "{}", run.all);
+        assert!(run.out["after"].ends_with("still-usable\n"), "{}", run.all);
+    }
+}
+
+/// Names shown to the user never carry terminal escapes; `vouch deny`
+/// takes a relative name and works after the file is gone; `vouch alias`
+/// wants client names, not paths.
+#[test]
+fn escapes_relative_deny_and_alias_paths() {
+    let fx = Fx::new();
+    let dir = fx.root.join("esc\x1b]0;owned\x07\x1b[2J");
+    std::fs::create_dir_all(&dir).unwrap();
+    fx.write_project(&dir, &hook_project("u"));
+    let out = fx.vouch(&["allow"], &dir);
+    assert!(out.status.success(), "{}", describe(&out));
+    let err = text(&out.stderr);
+    assert!(!err.contains('\x1b') && !err.contains('\x07'), "{err:?}");
+    assert!(err.contains("esc?]0;owned??[2J/.vouch.toml"), "{err:?}");
+
+    std::fs::create_dir_all(fx.proj.join("sub")).unwrap();
+    fx.write_project(&fx.proj, &hook_project("u"));
+    let out = fx.vouch(&["allow", "../.vouch.toml"], &fx.proj.join("sub"));
+    assert!(out.status.success(), "{}", describe(&out));
+    std::fs::remove_file(fx.proj.join(".vouch.toml")).unwrap();
+    let out = fx.vouch(&["deny", ".vouch.toml"], &fx.proj);
+    assert!(out.status.success(), "{}", describe(&out));
+    assert_eq!(
+        text(&out.stderr),
+        format!(
+            "vouch: {} is no longer allowed\n",
+            fx.proj.join(".vouch.toml").display()
+        )
+    );
+
+    for bad in ["/usr/bin/psql", "./psql", "PSQL"] {
+        let out = fx.vouch(&["alias", "bash", bad], &fx.root);
+        assert_eq!(out.status.code(), Some(6), "{bad}: {}", describe(&out));
+        assert!(
+            text(&out.stderr).contains("not a client vouch knows"),
+            "{bad}: {}",
+            describe(&out)
+        );
+    }
 }

@@ -76,11 +76,11 @@ struct Ui {
 impl Ui {
     fn info(&self, msg: impl AsRef<str>) {
         if self.verbose {
-            eprintln!("vouch: {}", msg.as_ref());
+            eprintln!("vouch: {}", crate::error::printable(msg.as_ref()));
         }
     }
     fn warn(&self, msg: impl AsRef<str>) {
-        eprintln!("vouch: warning: {}", msg.as_ref());
+        eprintln!("vouch: warning: {}", crate::error::printable(msg.as_ref()));
     }
 }
 

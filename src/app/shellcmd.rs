@@ -5,13 +5,13 @@ use std::ffi::OsString;
 use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use super::targets::{self, nearest_project, not_allowed, parse_project, read_project};
+use super::targets::{self, not_allowed, parse_project, project_path, read_project};
 use super::{exec_or_env, print_stdout, EnvOut, Outcome, Ui};
 use crate::cli::{EnvArgs, EnvFormat, ExecArgs, HookMode};
-use crate::error::{Error, Result};
+use crate::error::{printable, shown, Error, Result};
 use crate::libpq::PgClient;
 use crate::mysql::MyClient;
-use crate::named::{Engine, Target, PROJECT_FILE};
+use crate::named::{Engine, Target};
 use crate::shell::{self, Assign, Shell};
 use crate::trust::{self, Verdict};
 use crate::world::World;
@@ -120,7 +120,12 @@ pub(super) fn run_alias(sh: Shell, clients: &[String]) -> Result<i32> {
         clients_on_path()
     } else {
         for c in clients {
-            if PgClient::from_program(c).is_none() && MyClient::from_program(c).is_none() {
+            // A name, as typed at the prompt: the function takes its name.
+            let known = PgClient::ALL.iter().any(|p| p.name() == c)
+                || MyClient::ALL
+                    .iter()
+                    .any(|m| m.names().contains(&c.as_str()));
+            if !known {
                 return Err(Error::config(format!(
                     "{c:?} is not a client vouch knows; give client names like psql, pg_dump, mysql, mariadb"
                 )));
@@ -132,45 +137,33 @@ pub(super) fn run_alias(sh: Shell, clients: &[String]) -> Result<i32> {
     Ok(0)
 }
 
-/// The project file `path` names (a file, or a folder holding one), or
-/// the nearest one.
-fn project_path(path: Option<&Path>) -> Result<std::path::PathBuf> {
-    match path {
-        Some(p) if p.is_dir() => Ok(p.join(PROJECT_FILE)),
-        Some(p) => Ok(p.to_path_buf()),
-        None => nearest_project().ok_or_else(|| {
-            Error::config(format!(
-                "no {PROJECT_FILE} here or in any folder above; name one: vouch allow PATH"
-            ))
-        }),
-    }
-}
-
 pub(super) fn run_allow(path: Option<&Path>, world: &dyn World) -> Result<i32> {
     let f = read_project(&project_path(path)?)?;
     // Only a file vouch can use is worth trusting.
     let t = parse_project(&f)?;
-    trust::allow(&trust::store_dir(world)?, &f.path, &f.bytes)?;
-    let names: Vec<&str> = t.targets.keys().map(String::as_str).collect();
-    eprintln!(
-        "vouch: allowed {} (targets: {})",
-        f.path.display(),
-        if names.is_empty() {
-            "none".to_string()
+    trust::allow(&trust::store_dir(world)?, &f.path, &f.bytes, f.mtime)?;
+    let mut msg = format!("vouch: allowed {}", shown(&f.path));
+    if t.targets.is_empty() {
+        msg.push_str(" (it names no target)");
+    }
+    for (name, target) in &t.targets {
+        let default = if t.default.as_deref() == Some(name.as_str()) {
+            " (the shell's default)"
         } else {
-            names.join(", ")
-        }
-    );
+            ""
+        };
+        msg.push_str(&format!("\n  {name}{default}: {}", target.summary()));
+    }
+    eprintln!("{}", printable(&msg));
     Ok(0)
 }
 
 pub(super) fn run_deny(path: Option<&Path>, world: &dyn World) -> Result<i32> {
-    let given = project_path(path)?;
-    let real = std::fs::canonicalize(&given).unwrap_or(given);
-    if trust::deny(&trust::store_dir(world)?, &real)? {
-        eprintln!("vouch: {} is no longer allowed", real.display());
+    let file = project_path(path)?;
+    if trust::deny(&trust::store_dir(world)?, &file)? {
+        eprintln!("vouch: {} is no longer allowed", shown(&file));
     } else {
-        eprintln!("vouch: {} was not allowed", real.display());
+        eprintln!("vouch: {} was not allowed", shown(&file));
     }
     Ok(0)
 }
@@ -255,13 +248,18 @@ fn target_env(ui: &Ui, t: &Target) -> Result<(Vec<Assign>, Option<SystemTime>)> 
 }
 
 /// What puts back the variables `assigns` will change, from this
-/// process's environment (the shell's exported variables).
+/// process's environment (the shell's exported variables). Values a
+/// vouch target set (VOUCH_TARGET is there: a shell started inside a
+/// project folder, or after `vouch env`) are not put back but unset, so
+/// leaving never brings back a token.
 fn restore_code(sh: Shell, assigns: &[Assign]) -> String {
+    let from_vouch = std::env::var_os("VOUCH_TARGET").is_some()
+        || std::env::var_os("VOUCH_EXPIRES_AT").is_some();
     let back: Vec<Assign> = assigns
         .iter()
         .map(|a| match std::env::var(&a.name) {
-            Ok(v) => Assign::export(&a.name, v),
-            Err(_) => Assign::unset(&a.name),
+            Ok(v) if !from_vouch => Assign::export(&a.name, v),
+            _ => Assign::unset(&a.name),
         })
         .collect();
     shell::render(sh, &back)
@@ -282,47 +280,53 @@ pub(super) fn run_hook_export(ui: &Ui, sh: Shell, mode: HookMode, file: &Path) -
         } else {
             ""
         };
-        eprintln!("vouch: {first}{more}");
+        eprintln!("vouch: {}{more}", printable(first));
         Ok(e.code.code())
     })
 }
 
 fn hook_export(ui: &Ui, sh: Shell, mode: HookMode, file: &Path) -> Result<i32> {
     let world = crate::world::RealWorld;
-    let f = read_project(file)?;
     let dir = trust::store_dir(&world)?;
-    let verdict = trust::check(&dir, &f.path, &f.bytes)?;
-    let record = trust::record_path(&dir, &f.path, &f.bytes);
+    let record_and_verdict = read_project(file).and_then(|f| {
+        let verdict = trust::check(&dir, &f.path, &f.bytes)?;
+        Ok((trust::record_path(&dir, &f.path, &f.bytes), verdict, f))
+    });
     let mut out = Vec::new();
-    if verdict != Verdict::Allowed {
-        if mode == HookMode::Refresh {
-            return Err(Error::config(not_allowed(&f.path, verdict)));
+    let (record, f) = match record_and_verdict {
+        Ok((record, Verdict::Allowed, f)) => (record, f),
+        not_usable => {
+            let (record, why) = match not_usable {
+                Ok((record, verdict, f)) => (record, not_allowed(&f.path, verdict)),
+                // A file vouch cannot use: ignored until the store changes
+                // (a record that never comes).
+                Err(e) => (dir.join("unusable"), format!("{} (ignored)", e.message)),
+            };
+            if mode == HookMode::Refresh {
+                return Err(Error::config(why));
+            }
+            // Announced once: a recheck (something was allowed or denied
+            // since) that finds the file still not allowed says nothing.
+            if mode == HookMode::Enter {
+                eprintln!("vouch: {}", printable(&why));
+            }
+            // The hook waits for this record (the file allowed as it is
+            // now), or for the store to change after the stamp (allowed
+            // after an edit): one stat each per prompt.
+            let stamp = trust::stamp(&dir, file)?;
+            out.push(Assign::local("__vouch_state", "pending"));
+            out.push(Assign::local("__vouch_rec", record.to_string_lossy()));
+            out.push(Assign::local("__vouch_store", dir.to_string_lossy()));
+            out.push(Assign::local("__vouch_stamp", stamp.to_string_lossy()));
+            print_stdout(&shell::render(sh, &out))?;
+            return Ok(0);
         }
-        // Announced once: a recheck (something was allowed or denied
-        // since) that finds the file still not allowed says nothing.
-        if mode == HookMode::Enter {
-            eprintln!("vouch: {}", not_allowed(&f.path, verdict));
-        }
-        // The hook waits for this record (the file allowed as it is now),
-        // or for the store to change after the stamp (allowed after an
-        // edit): one stat each per prompt.
-        let stamp = trust::stamp(&dir, &f.path)?;
-        out.push(Assign::local("__vouch_state", "pending"));
-        out.push(Assign::local("__vouch_rec", record.to_string_lossy()));
-        out.push(Assign::local("__vouch_store", dir.to_string_lossy()));
-        out.push(Assign::local("__vouch_stamp", stamp.to_string_lossy()));
-        print_stdout(&shell::render(sh, &out))?;
-        return Ok(0);
-    }
-    // The hook notices an edit by the file being newer than its record: a
-    // file touched without a change gets its record renewed, or the hook
-    // would ask again at every prompt.
-    let newer = |a: &Path, b: &Path| -> bool {
-        let m = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
-        matches!((m(a), m(b)), (Some(x), Some(y)) if x > y)
     };
-    if newer(&f.path, &record) {
-        trust::allow(&dir, &f.path, &f.bytes)?;
+    // The hook notices an edit by the file's time differing from its
+    // record's: a file touched without a change gets its record's time
+    // set again, or the hook would ask at every prompt.
+    if trust::mtime(&record) != Some(f.mtime) {
+        trust::restamp(&record, f.mtime)?;
     }
     let targets_of = parse_project(&f)?;
     let t = targets_of.hook_target(&f.path)?;
@@ -340,11 +344,10 @@ fn hook_export(ui: &Ui, sh: Shell, mode: HookMode, file: &Path) -> Result<i32> {
     out.push(Assign::local("__vouch_refresh_at", at));
     if mode != HookMode::Refresh {
         eprintln!(
-            "vouch: target {} ({} {}) from {}",
+            "vouch: target {}: {} (from {})",
             t.name,
-            t.engine.name(),
-            t.host,
-            f.path.display()
+            printable(&t.summary()),
+            shown(&f.path)
         );
     }
     print_stdout(&shell::render(sh, &out))?;

@@ -152,8 +152,11 @@ pub fn interactive_available(sh: Sh) -> bool {
 /// The environment is the parent's minus PG*, MYSQL* and VOUCH_* (and
 /// BASH_ENV/ENV), plus `env` (set HOME there to give the script a home).
 pub fn run_script(sh: Sh, script: &str, env: &[(&str, &str)], cwd: &Path) -> Output {
-    let mut cmd = Command::new(sh.program());
-    cmd.args(sh.no_rc_args())
+    // Bounded: a hook that loops fails its test (exit 124) instead of
+    // hanging the suite.
+    let mut cmd = Command::new("timeout");
+    cmd.args(["-k", "5", "120", sh.program()])
+        .args(sh.no_rc_args())
         .arg("-c")
         .arg(script)
         .current_dir(cwd)
