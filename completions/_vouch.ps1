@@ -52,8 +52,14 @@ Register-ArgumentCompleter -Native -CommandName 'vouch' -ScriptBlock {
             [CompletionResult]::new('--trust-anchor-arn', '--trust-anchor-arn', [CompletionResultType]::ParameterName, 'IAM Roles Anywhere trust anchor ARN')
             [CompletionResult]::new('--profile-arn', '--profile-arn', [CompletionResultType]::ParameterName, 'IAM Roles Anywhere profile ARN')
             [CompletionResult]::new('--role-arn', '--role-arn', [CompletionResultType]::ParameterName, 'The role to get a session for (Roles Anywhere or web identity)')
-            [CompletionResult]::new('--duration', '--duration', [CompletionResultType]::ParameterName, 'The session''s duration (seconds, or like 1h, 90m; 15m to 12h)')
+            [CompletionResult]::new('--session-duration', '--session-duration', [CompletionResultType]::ParameterName, 'The login session''s duration (seconds, or like 1h, 90m; 15m to 12h)')
+            [CompletionResult]::new('--cluster-id', '--cluster-id', [CompletionResultType]::ParameterName, 'Redshift: the provisioned cluster''s identifier, when the host name does not carry it (a VPC endpoint, an NLB, a tunnel, a custom name)')
+            [CompletionResult]::new('--workgroup', '--workgroup', [CompletionResultType]::ParameterName, 'Redshift Serverless: the workgroup''s name, when the host name does not carry it')
+            [CompletionResult]::new('--db-user', '--db-user', [CompletionResultType]::ParameterName, 'Redshift cluster: log in as this database user (GetClusterCredentials) instead of the one the IAM identity maps to (GetClusterCredentialsWithIAM). The bare name, without IAM:')
+            [CompletionResult]::new('--db-groups', '--db-groups', [CompletionResultType]::ParameterName, 'Redshift cluster, with --db-user: database groups the user joins for this session (comma-separated)')
+            [CompletionResult]::new('--duration', '--duration', [CompletionResultType]::ParameterName, 'Redshift: how long the database password lasts, 900 to 3600 seconds (default 900)')
             [CompletionResult]::new('--explain', '--explain', [CompletionResultType]::ParameterName, 'Print the resolved plan (endpoint, region, credential source, TLS, program, what is added) without any secret, and run nothing')
+            [CompletionResult]::new('--auto-create', '--auto-create', [CompletionResultType]::ParameterName, 'Redshift cluster, with --db-user: create the user if it does not exist')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say on stderr which credentials, region and endpoint were used (never a secret)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say on stderr which credentials, region and endpoint were used (never a secret)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
@@ -67,6 +73,7 @@ Register-ArgumentCompleter -Native -CommandName 'vouch' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('rds', 'rds', [CompletionResultType]::ParameterValue, 'Print an RDS IAM auth token followed by one newline')
             [CompletionResult]::new('aws', 'aws', [CompletionResultType]::ParameterValue, 'Print the session''s AWS credentials as `credential_process` JSON, for `credential_process = vouch credential aws` in ~/.aws/config')
+            [CompletionResult]::new('redshift', 'redshift', [CompletionResultType]::ParameterValue, 'Print temporary Redshift database credentials (DbUser, DbPassword, Expiration) as the AWS CLI''s JSON, or as shell variables')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -80,7 +87,7 @@ Register-ArgumentCompleter -Native -CommandName 'vouch' -ScriptBlock {
             [CompletionResult]::new('--trust-anchor-arn', '--trust-anchor-arn', [CompletionResultType]::ParameterName, 'IAM Roles Anywhere trust anchor ARN')
             [CompletionResult]::new('--profile-arn', '--profile-arn', [CompletionResultType]::ParameterName, 'IAM Roles Anywhere profile ARN')
             [CompletionResult]::new('--role-arn', '--role-arn', [CompletionResultType]::ParameterName, 'The role to get a session for (Roles Anywhere or web identity)')
-            [CompletionResult]::new('--duration', '--duration', [CompletionResultType]::ParameterName, 'The session''s duration (seconds, or like 1h, 90m; 15m to 12h)')
+            [CompletionResult]::new('--session-duration', '--session-duration', [CompletionResultType]::ParameterName, 'The login session''s duration (seconds, or like 1h, 90m; 15m to 12h)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say on stderr which credentials, region and endpoint were used (never a secret)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say on stderr which credentials, region and endpoint were used (never a secret)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
@@ -92,16 +99,39 @@ Register-ArgumentCompleter -Native -CommandName 'vouch' -ScriptBlock {
             [CompletionResult]::new('--trust-anchor-arn', '--trust-anchor-arn', [CompletionResultType]::ParameterName, 'IAM Roles Anywhere trust anchor ARN')
             [CompletionResult]::new('--profile-arn', '--profile-arn', [CompletionResultType]::ParameterName, 'IAM Roles Anywhere profile ARN')
             [CompletionResult]::new('--role-arn', '--role-arn', [CompletionResultType]::ParameterName, 'The role to get a session for (Roles Anywhere or web identity)')
-            [CompletionResult]::new('--duration', '--duration', [CompletionResultType]::ParameterName, 'The session''s duration (seconds, or like 1h, 90m; 15m to 12h)')
+            [CompletionResult]::new('--session-duration', '--session-duration', [CompletionResultType]::ParameterName, 'The login session''s duration (seconds, or like 1h, 90m; 15m to 12h)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say on stderr which credentials, region and endpoint were used (never a secret)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say on stderr which credentials, region and endpoint were used (never a secret)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
+        'vouch;credential;redshift' {
+            [CompletionResult]::new('--cluster-id', '--cluster-id', [CompletionResultType]::ParameterName, 'The provisioned cluster''s identifier')
+            [CompletionResult]::new('--workgroup', '--workgroup', [CompletionResultType]::ParameterName, 'The Serverless workgroup''s name')
+            [CompletionResult]::new('--db-name', '--db-name', [CompletionResultType]::ParameterName, 'The database the credentials are for')
+            [CompletionResult]::new('--db-user', '--db-user', [CompletionResultType]::ParameterName, 'Cluster: this database user (GetClusterCredentials) instead of the IAM identity''s (GetClusterCredentialsWithIAM)')
+            [CompletionResult]::new('--db-groups', '--db-groups', [CompletionResultType]::ParameterName, 'Cluster, with --db-user: groups to join for this session (comma-separated)')
+            [CompletionResult]::new('--duration', '--duration', [CompletionResultType]::ParameterName, 'How long the password lasts, 900 to 3600 seconds (default 900)')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--region', '--region', [CompletionResultType]::ParameterName, 'AWS region of the database (default: from the endpoint''s host name, then AWS_REGION, AWS_DEFAULT_REGION, the profile''s region)')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'AWS profile to take credentials from (default: AWS_PROFILE, then "default")')
+            [CompletionResult]::new('--source', '--source', [CompletionResultType]::ParameterName, 'The credential source: aws-profile, yubikey, software-key, web-identity')
+            [CompletionResult]::new('--trust-anchor-arn', '--trust-anchor-arn', [CompletionResultType]::ParameterName, 'IAM Roles Anywhere trust anchor ARN')
+            [CompletionResult]::new('--profile-arn', '--profile-arn', [CompletionResultType]::ParameterName, 'IAM Roles Anywhere profile ARN')
+            [CompletionResult]::new('--role-arn', '--role-arn', [CompletionResultType]::ParameterName, 'The role to get a session for (Roles Anywhere or web identity)')
+            [CompletionResult]::new('--session-duration', '--session-duration', [CompletionResultType]::ParameterName, 'The login session''s duration (seconds, or like 1h, 90m; 15m to 12h)')
+            [CompletionResult]::new('--auto-create', '--auto-create', [CompletionResultType]::ParameterName, 'Cluster, with --db-user: create the user if it does not exist')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say on stderr which credentials, region and endpoint were used (never a secret)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say on stderr which credentials, region and endpoint were used (never a secret)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
         'vouch;credential;help' {
             [CompletionResult]::new('rds', 'rds', [CompletionResultType]::ParameterValue, 'Print an RDS IAM auth token followed by one newline')
             [CompletionResult]::new('aws', 'aws', [CompletionResultType]::ParameterValue, 'Print the session''s AWS credentials as `credential_process` JSON, for `credential_process = vouch credential aws` in ~/.aws/config')
+            [CompletionResult]::new('redshift', 'redshift', [CompletionResultType]::ParameterValue, 'Print temporary Redshift database credentials (DbUser, DbPassword, Expiration) as the AWS CLI''s JSON, or as shell variables')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -109,6 +139,9 @@ Register-ArgumentCompleter -Native -CommandName 'vouch' -ScriptBlock {
             break
         }
         'vouch;credential;help;aws' {
+            break
+        }
+        'vouch;credential;help;redshift' {
             break
         }
         'vouch;credential;help;help' {
@@ -119,8 +152,9 @@ Register-ArgumentCompleter -Native -CommandName 'vouch' -ScriptBlock {
             [CompletionResult]::new('--trust-anchor-arn', '--trust-anchor-arn', [CompletionResultType]::ParameterName, 'IAM Roles Anywhere trust anchor ARN')
             [CompletionResult]::new('--profile-arn', '--profile-arn', [CompletionResultType]::ParameterName, 'IAM Roles Anywhere profile ARN')
             [CompletionResult]::new('--role-arn', '--role-arn', [CompletionResultType]::ParameterName, 'The role to get a session for (Roles Anywhere or web identity)')
-            [CompletionResult]::new('--duration', '--duration', [CompletionResultType]::ParameterName, 'The session''s duration (seconds, or like 1h, 90m; 15m to 12h)')
+            [CompletionResult]::new('--session-duration', '--session-duration', [CompletionResultType]::ParameterName, 'The login session''s duration (seconds, or like 1h, 90m; 15m to 12h)')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for the YubiKey to be plugged in (yubikey source)')
+            [CompletionResult]::new('--duration', '--duration', [CompletionResultType]::ParameterName, 'The session''s duration, as --session-duration')
             [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Get a new session even when the cached one is still valid')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say on stderr which credentials, region and endpoint were used (never a secret)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say on stderr which credentials, region and endpoint were used (never a secret)')
@@ -140,7 +174,7 @@ Register-ArgumentCompleter -Native -CommandName 'vouch' -ScriptBlock {
             [CompletionResult]::new('--trust-anchor-arn', '--trust-anchor-arn', [CompletionResultType]::ParameterName, 'IAM Roles Anywhere trust anchor ARN')
             [CompletionResult]::new('--profile-arn', '--profile-arn', [CompletionResultType]::ParameterName, 'IAM Roles Anywhere profile ARN')
             [CompletionResult]::new('--role-arn', '--role-arn', [CompletionResultType]::ParameterName, 'The role to get a session for (Roles Anywhere or web identity)')
-            [CompletionResult]::new('--duration', '--duration', [CompletionResultType]::ParameterName, 'The session''s duration (seconds, or like 1h, 90m; 15m to 12h)')
+            [CompletionResult]::new('--session-duration', '--session-duration', [CompletionResultType]::ParameterName, 'The login session''s duration (seconds, or like 1h, 90m; 15m to 12h)')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'format')
             [CompletionResult]::new('--check', '--check', [CompletionResultType]::ParameterName, 'Also ask AWS who the credentials are (STS GetCallerIdentity: a network call)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say on stderr which credentials, region and endpoint were used (never a secret)')
@@ -167,7 +201,13 @@ Register-ArgumentCompleter -Native -CommandName 'vouch' -ScriptBlock {
             [CompletionResult]::new('--trust-anchor-arn', '--trust-anchor-arn', [CompletionResultType]::ParameterName, 'IAM Roles Anywhere trust anchor ARN')
             [CompletionResult]::new('--profile-arn', '--profile-arn', [CompletionResultType]::ParameterName, 'IAM Roles Anywhere profile ARN')
             [CompletionResult]::new('--role-arn', '--role-arn', [CompletionResultType]::ParameterName, 'The role to get a session for (Roles Anywhere or web identity)')
-            [CompletionResult]::new('--duration', '--duration', [CompletionResultType]::ParameterName, 'The session''s duration (seconds, or like 1h, 90m; 15m to 12h)')
+            [CompletionResult]::new('--session-duration', '--session-duration', [CompletionResultType]::ParameterName, 'The login session''s duration (seconds, or like 1h, 90m; 15m to 12h)')
+            [CompletionResult]::new('--cluster-id', '--cluster-id', [CompletionResultType]::ParameterName, 'Redshift: the provisioned cluster''s identifier, when the host name does not carry it (a VPC endpoint, an NLB, a tunnel, a custom name)')
+            [CompletionResult]::new('--workgroup', '--workgroup', [CompletionResultType]::ParameterName, 'Redshift Serverless: the workgroup''s name, when the host name does not carry it')
+            [CompletionResult]::new('--db-user', '--db-user', [CompletionResultType]::ParameterName, 'Redshift cluster: log in as this database user (GetClusterCredentials) instead of the one the IAM identity maps to (GetClusterCredentialsWithIAM). The bare name, without IAM:')
+            [CompletionResult]::new('--db-groups', '--db-groups', [CompletionResultType]::ParameterName, 'Redshift cluster, with --db-user: database groups the user joins for this session (comma-separated)')
+            [CompletionResult]::new('--duration', '--duration', [CompletionResultType]::ParameterName, 'Redshift: how long the database password lasts, 900 to 3600 seconds (default 900)')
+            [CompletionResult]::new('--auto-create', '--auto-create', [CompletionResultType]::ParameterName, 'Redshift cluster, with --db-user: create the user if it does not exist')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say on stderr which credentials, region and endpoint were used (never a secret)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say on stderr which credentials, region and endpoint were used (never a secret)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
@@ -231,12 +271,16 @@ Register-ArgumentCompleter -Native -CommandName 'vouch' -ScriptBlock {
         'vouch;help;credential' {
             [CompletionResult]::new('rds', 'rds', [CompletionResultType]::ParameterValue, 'Print an RDS IAM auth token followed by one newline')
             [CompletionResult]::new('aws', 'aws', [CompletionResultType]::ParameterValue, 'Print the session''s AWS credentials as `credential_process` JSON, for `credential_process = vouch credential aws` in ~/.aws/config')
+            [CompletionResult]::new('redshift', 'redshift', [CompletionResultType]::ParameterValue, 'Print temporary Redshift database credentials (DbUser, DbPassword, Expiration) as the AWS CLI''s JSON, or as shell variables')
             break
         }
         'vouch;help;credential;rds' {
             break
         }
         'vouch;help;credential;aws' {
+            break
+        }
+        'vouch;help;credential;redshift' {
             break
         }
         'vouch;help;login' {

@@ -64,6 +64,9 @@ _vouch() {
             vouch__subcmd__credential,rds)
                 cmd="vouch__subcmd__credential__subcmd__rds"
                 ;;
+            vouch__subcmd__credential,redshift)
+                cmd="vouch__subcmd__credential__subcmd__redshift"
+                ;;
             vouch__subcmd__credential__subcmd__help,aws)
                 cmd="vouch__subcmd__credential__subcmd__help__subcmd__aws"
                 ;;
@@ -72,6 +75,9 @@ _vouch() {
                 ;;
             vouch__subcmd__credential__subcmd__help,rds)
                 cmd="vouch__subcmd__credential__subcmd__help__subcmd__rds"
+                ;;
+            vouch__subcmd__credential__subcmd__help,redshift)
+                cmd="vouch__subcmd__credential__subcmd__help__subcmd__redshift"
                 ;;
             vouch__subcmd__help,alias)
                 cmd="vouch__subcmd__help__subcmd__alias"
@@ -117,6 +123,9 @@ _vouch() {
                 ;;
             vouch__subcmd__help__subcmd__credential,rds)
                 cmd="vouch__subcmd__help__subcmd__credential__subcmd__rds"
+                ;;
+            vouch__subcmd__help__subcmd__credential,redshift)
+                cmd="vouch__subcmd__help__subcmd__credential__subcmd__redshift"
                 ;;
             *)
                 ;;
@@ -181,7 +190,7 @@ _vouch() {
             return 0
             ;;
         vouch__subcmd__credential)
-            opts="-v -h --verbose --help rds aws help"
+            opts="-v -h --verbose --help rds aws redshift help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -195,7 +204,7 @@ _vouch() {
             return 0
             ;;
         vouch__subcmd__credential__subcmd__aws)
-            opts="-v -h --source --trust-anchor-arn --profile-arn --role-arn --duration --verbose --help"
+            opts="-v -h --source --trust-anchor-arn --profile-arn --role-arn --session-duration --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -217,7 +226,7 @@ _vouch() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --duration)
+                --session-duration)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -229,7 +238,7 @@ _vouch() {
             return 0
             ;;
         vouch__subcmd__credential__subcmd__help)
-            opts="rds aws help"
+            opts="rds aws redshift help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -284,8 +293,22 @@ _vouch() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        vouch__subcmd__credential__subcmd__help__subcmd__redshift)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         vouch__subcmd__credential__subcmd__rds)
-            opts="-v -h --hostname --username --port --region --profile --source --trust-anchor-arn --profile-arn --role-arn --duration --verbose --help"
+            opts="-v -h --hostname --username --port --region --profile --source --trust-anchor-arn --profile-arn --role-arn --session-duration --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -327,7 +350,77 @@ _vouch() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --session-duration)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vouch__subcmd__credential__subcmd__redshift)
+            opts="-v -h --cluster-id --workgroup --db-name --db-user --auto-create --db-groups --duration --format --region --profile --source --trust-anchor-arn --profile-arn --role-arn --session-duration --verbose --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --cluster-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --workgroup)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db-user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db-groups)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --duration)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "json env" -- "${cur}"))
+                    return 0
+                    ;;
+                --region)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --source)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --trust-anchor-arn)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile-arn)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --role-arn)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --session-duration)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -353,7 +446,7 @@ _vouch() {
             return 0
             ;;
         vouch__subcmd__env)
-            opts="-v -h --shell --target --iam-host --ca-bundle --region --profile --source --trust-anchor-arn --profile-arn --role-arn --duration --verbose --help"
+            opts="-v -h --shell --target --iam-host --ca-bundle --region --profile --source --trust-anchor-arn --profile-arn --role-arn --session-duration --cluster-id --workgroup --db-user --auto-create --db-groups --duration --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -399,6 +492,26 @@ _vouch() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --session-duration)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cluster-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --workgroup)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db-user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db-groups)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --duration)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -411,7 +524,7 @@ _vouch() {
             return 0
             ;;
         vouch__subcmd__exec)
-            opts="-v -h --iam-host --ca-bundle --explain --target --region --profile --source --trust-anchor-arn --profile-arn --role-arn --duration --verbose --help"
+            opts="-v -h --iam-host --ca-bundle --explain --target --region --profile --source --trust-anchor-arn --profile-arn --role-arn --session-duration --cluster-id --workgroup --db-user --auto-create --db-groups --duration --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -450,6 +563,26 @@ _vouch() {
                     return 0
                     ;;
                 --role-arn)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --session-duration)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cluster-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --workgroup)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db-user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db-groups)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -521,7 +654,7 @@ _vouch() {
             return 0
             ;;
         vouch__subcmd__help__subcmd__credential)
-            opts="rds aws"
+            opts="rds aws redshift"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -549,6 +682,20 @@ _vouch() {
             return 0
             ;;
         vouch__subcmd__help__subcmd__credential__subcmd__rds)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vouch__subcmd__help__subcmd__credential__subcmd__redshift)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -717,7 +864,7 @@ _vouch() {
             return 0
             ;;
         vouch__subcmd__login)
-            opts="-v -h --source --trust-anchor-arn --profile-arn --role-arn --duration --force --timeout --verbose --help"
+            opts="-v -h --source --trust-anchor-arn --profile-arn --role-arn --session-duration --force --timeout --duration --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -739,11 +886,15 @@ _vouch() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --duration)
+                --session-duration)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --duration)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -769,7 +920,7 @@ _vouch() {
             return 0
             ;;
         vouch__subcmd__status)
-            opts="-v -h --source --trust-anchor-arn --profile-arn --role-arn --duration --format --check --verbose --help"
+            opts="-v -h --source --trust-anchor-arn --profile-arn --role-arn --session-duration --format --check --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -791,7 +942,7 @@ _vouch() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --duration)
+                --session-duration)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -48,8 +48,14 @@ set edit:completion:arg-completer[vouch] = {|@words|
             cand --trust-anchor-arn 'IAM Roles Anywhere trust anchor ARN'
             cand --profile-arn 'IAM Roles Anywhere profile ARN'
             cand --role-arn 'The role to get a session for (Roles Anywhere or web identity)'
-            cand --duration 'The session''s duration (seconds, or like 1h, 90m; 15m to 12h)'
+            cand --session-duration 'The login session''s duration (seconds, or like 1h, 90m; 15m to 12h)'
+            cand --cluster-id 'Redshift: the provisioned cluster''s identifier, when the host name does not carry it (a VPC endpoint, an NLB, a tunnel, a custom name)'
+            cand --workgroup 'Redshift Serverless: the workgroup''s name, when the host name does not carry it'
+            cand --db-user 'Redshift cluster: log in as this database user (GetClusterCredentials) instead of the one the IAM identity maps to (GetClusterCredentialsWithIAM). The bare name, without IAM:'
+            cand --db-groups 'Redshift cluster, with --db-user: database groups the user joins for this session (comma-separated)'
+            cand --duration 'Redshift: how long the database password lasts, 900 to 3600 seconds (default 900)'
             cand --explain 'Print the resolved plan (endpoint, region, credential source, TLS, program, what is added) without any secret, and run nothing'
+            cand --auto-create 'Redshift cluster, with --db-user: create the user if it does not exist'
             cand -v 'Say on stderr which credentials, region and endpoint were used (never a secret)'
             cand --verbose 'Say on stderr which credentials, region and endpoint were used (never a secret)'
             cand -h 'Print help'
@@ -62,6 +68,7 @@ set edit:completion:arg-completer[vouch] = {|@words|
             cand --help 'Print help'
             cand rds 'Print an RDS IAM auth token followed by one newline'
             cand aws 'Print the session''s AWS credentials as `credential_process` JSON, for `credential_process = vouch credential aws` in ~/.aws/config'
+            cand redshift 'Print temporary Redshift database credentials (DbUser, DbPassword, Expiration) as the AWS CLI''s JSON, or as shell variables'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'vouch;credential;rds'= {
@@ -74,7 +81,7 @@ set edit:completion:arg-completer[vouch] = {|@words|
             cand --trust-anchor-arn 'IAM Roles Anywhere trust anchor ARN'
             cand --profile-arn 'IAM Roles Anywhere profile ARN'
             cand --role-arn 'The role to get a session for (Roles Anywhere or web identity)'
-            cand --duration 'The session''s duration (seconds, or like 1h, 90m; 15m to 12h)'
+            cand --session-duration 'The login session''s duration (seconds, or like 1h, 90m; 15m to 12h)'
             cand -v 'Say on stderr which credentials, region and endpoint were used (never a secret)'
             cand --verbose 'Say on stderr which credentials, region and endpoint were used (never a secret)'
             cand -h 'Print help'
@@ -85,20 +92,44 @@ set edit:completion:arg-completer[vouch] = {|@words|
             cand --trust-anchor-arn 'IAM Roles Anywhere trust anchor ARN'
             cand --profile-arn 'IAM Roles Anywhere profile ARN'
             cand --role-arn 'The role to get a session for (Roles Anywhere or web identity)'
-            cand --duration 'The session''s duration (seconds, or like 1h, 90m; 15m to 12h)'
+            cand --session-duration 'The login session''s duration (seconds, or like 1h, 90m; 15m to 12h)'
             cand -v 'Say on stderr which credentials, region and endpoint were used (never a secret)'
             cand --verbose 'Say on stderr which credentials, region and endpoint were used (never a secret)'
             cand -h 'Print help'
             cand --help 'Print help'
         }
+        &'vouch;credential;redshift'= {
+            cand --cluster-id 'The provisioned cluster''s identifier'
+            cand --workgroup 'The Serverless workgroup''s name'
+            cand --db-name 'The database the credentials are for'
+            cand --db-user 'Cluster: this database user (GetClusterCredentials) instead of the IAM identity''s (GetClusterCredentialsWithIAM)'
+            cand --db-groups 'Cluster, with --db-user: groups to join for this session (comma-separated)'
+            cand --duration 'How long the password lasts, 900 to 3600 seconds (default 900)'
+            cand --format 'Output format'
+            cand --region 'AWS region of the database (default: from the endpoint''s host name, then AWS_REGION, AWS_DEFAULT_REGION, the profile''s region)'
+            cand --profile 'AWS profile to take credentials from (default: AWS_PROFILE, then "default")'
+            cand --source 'The credential source: aws-profile, yubikey, software-key, web-identity'
+            cand --trust-anchor-arn 'IAM Roles Anywhere trust anchor ARN'
+            cand --profile-arn 'IAM Roles Anywhere profile ARN'
+            cand --role-arn 'The role to get a session for (Roles Anywhere or web identity)'
+            cand --session-duration 'The login session''s duration (seconds, or like 1h, 90m; 15m to 12h)'
+            cand --auto-create 'Cluster, with --db-user: create the user if it does not exist'
+            cand -v 'Say on stderr which credentials, region and endpoint were used (never a secret)'
+            cand --verbose 'Say on stderr which credentials, region and endpoint were used (never a secret)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'vouch;credential;help'= {
             cand rds 'Print an RDS IAM auth token followed by one newline'
             cand aws 'Print the session''s AWS credentials as `credential_process` JSON, for `credential_process = vouch credential aws` in ~/.aws/config'
+            cand redshift 'Print temporary Redshift database credentials (DbUser, DbPassword, Expiration) as the AWS CLI''s JSON, or as shell variables'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'vouch;credential;help;rds'= {
         }
         &'vouch;credential;help;aws'= {
+        }
+        &'vouch;credential;help;redshift'= {
         }
         &'vouch;credential;help;help'= {
         }
@@ -107,8 +138,9 @@ set edit:completion:arg-completer[vouch] = {|@words|
             cand --trust-anchor-arn 'IAM Roles Anywhere trust anchor ARN'
             cand --profile-arn 'IAM Roles Anywhere profile ARN'
             cand --role-arn 'The role to get a session for (Roles Anywhere or web identity)'
-            cand --duration 'The session''s duration (seconds, or like 1h, 90m; 15m to 12h)'
+            cand --session-duration 'The login session''s duration (seconds, or like 1h, 90m; 15m to 12h)'
             cand --timeout 'How long to wait for the YubiKey to be plugged in (yubikey source)'
+            cand --duration 'The session''s duration, as --session-duration'
             cand --force 'Get a new session even when the cached one is still valid'
             cand -v 'Say on stderr which credentials, region and endpoint were used (never a secret)'
             cand --verbose 'Say on stderr which credentials, region and endpoint were used (never a secret)'
@@ -126,7 +158,7 @@ set edit:completion:arg-completer[vouch] = {|@words|
             cand --trust-anchor-arn 'IAM Roles Anywhere trust anchor ARN'
             cand --profile-arn 'IAM Roles Anywhere profile ARN'
             cand --role-arn 'The role to get a session for (Roles Anywhere or web identity)'
-            cand --duration 'The session''s duration (seconds, or like 1h, 90m; 15m to 12h)'
+            cand --session-duration 'The login session''s duration (seconds, or like 1h, 90m; 15m to 12h)'
             cand --format 'format'
             cand --check 'Also ask AWS who the credentials are (STS GetCallerIdentity: a network call)'
             cand -v 'Say on stderr which credentials, region and endpoint were used (never a secret)'
@@ -151,7 +183,13 @@ set edit:completion:arg-completer[vouch] = {|@words|
             cand --trust-anchor-arn 'IAM Roles Anywhere trust anchor ARN'
             cand --profile-arn 'IAM Roles Anywhere profile ARN'
             cand --role-arn 'The role to get a session for (Roles Anywhere or web identity)'
-            cand --duration 'The session''s duration (seconds, or like 1h, 90m; 15m to 12h)'
+            cand --session-duration 'The login session''s duration (seconds, or like 1h, 90m; 15m to 12h)'
+            cand --cluster-id 'Redshift: the provisioned cluster''s identifier, when the host name does not carry it (a VPC endpoint, an NLB, a tunnel, a custom name)'
+            cand --workgroup 'Redshift Serverless: the workgroup''s name, when the host name does not carry it'
+            cand --db-user 'Redshift cluster: log in as this database user (GetClusterCredentials) instead of the one the IAM identity maps to (GetClusterCredentialsWithIAM). The bare name, without IAM:'
+            cand --db-groups 'Redshift cluster, with --db-user: database groups the user joins for this session (comma-separated)'
+            cand --duration 'Redshift: how long the database password lasts, 900 to 3600 seconds (default 900)'
+            cand --auto-create 'Redshift cluster, with --db-user: create the user if it does not exist'
             cand -v 'Say on stderr which credentials, region and endpoint were used (never a secret)'
             cand --verbose 'Say on stderr which credentials, region and endpoint were used (never a secret)'
             cand -h 'Print help'
@@ -207,10 +245,13 @@ set edit:completion:arg-completer[vouch] = {|@words|
         &'vouch;help;credential'= {
             cand rds 'Print an RDS IAM auth token followed by one newline'
             cand aws 'Print the session''s AWS credentials as `credential_process` JSON, for `credential_process = vouch credential aws` in ~/.aws/config'
+            cand redshift 'Print temporary Redshift database credentials (DbUser, DbPassword, Expiration) as the AWS CLI''s JSON, or as shell variables'
         }
         &'vouch;help;credential;rds'= {
         }
         &'vouch;help;credential;aws'= {
+        }
+        &'vouch;help;credential;redshift'= {
         }
         &'vouch;help;login'= {
         }

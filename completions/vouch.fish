@@ -49,15 +49,22 @@ complete -c vouch -n "__fish_vouch_using_subcommand exec" -l source -d 'The cred
 complete -c vouch -n "__fish_vouch_using_subcommand exec" -l trust-anchor-arn -d 'IAM Roles Anywhere trust anchor ARN' -r
 complete -c vouch -n "__fish_vouch_using_subcommand exec" -l profile-arn -d 'IAM Roles Anywhere profile ARN' -r
 complete -c vouch -n "__fish_vouch_using_subcommand exec" -l role-arn -d 'The role to get a session for (Roles Anywhere or web identity)' -r
-complete -c vouch -n "__fish_vouch_using_subcommand exec" -l duration -d 'The session\'s duration (seconds, or like 1h, 90m; 15m to 12h)' -r
+complete -c vouch -n "__fish_vouch_using_subcommand exec" -l session-duration -d 'The login session\'s duration (seconds, or like 1h, 90m; 15m to 12h)' -r
+complete -c vouch -n "__fish_vouch_using_subcommand exec" -l cluster-id -d 'Redshift: the provisioned cluster\'s identifier, when the host name does not carry it (a VPC endpoint, an NLB, a tunnel, a custom name)' -r
+complete -c vouch -n "__fish_vouch_using_subcommand exec" -l workgroup -d 'Redshift Serverless: the workgroup\'s name, when the host name does not carry it' -r
+complete -c vouch -n "__fish_vouch_using_subcommand exec" -l db-user -d 'Redshift cluster: log in as this database user (GetClusterCredentials) instead of the one the IAM identity maps to (GetClusterCredentialsWithIAM). The bare name, without IAM:' -r
+complete -c vouch -n "__fish_vouch_using_subcommand exec" -l db-groups -d 'Redshift cluster, with --db-user: database groups the user joins for this session (comma-separated)' -r
+complete -c vouch -n "__fish_vouch_using_subcommand exec" -l duration -d 'Redshift: how long the database password lasts, 900 to 3600 seconds (default 900)' -r
 complete -c vouch -n "__fish_vouch_using_subcommand exec" -l explain -d 'Print the resolved plan (endpoint, region, credential source, TLS, program, what is added) without any secret, and run nothing'
+complete -c vouch -n "__fish_vouch_using_subcommand exec" -l auto-create -d 'Redshift cluster, with --db-user: create the user if it does not exist'
 complete -c vouch -n "__fish_vouch_using_subcommand exec" -s v -l verbose -d 'Say on stderr which credentials, region and endpoint were used (never a secret)'
 complete -c vouch -n "__fish_vouch_using_subcommand exec" -s h -l help -d 'Print help'
-complete -c vouch -n "__fish_vouch_using_subcommand credential; and not __fish_seen_subcommand_from rds aws help" -s v -l verbose -d 'Say on stderr which credentials, region and endpoint were used (never a secret)'
-complete -c vouch -n "__fish_vouch_using_subcommand credential; and not __fish_seen_subcommand_from rds aws help" -s h -l help -d 'Print help'
-complete -c vouch -n "__fish_vouch_using_subcommand credential; and not __fish_seen_subcommand_from rds aws help" -f -a "rds" -d 'Print an RDS IAM auth token followed by one newline'
-complete -c vouch -n "__fish_vouch_using_subcommand credential; and not __fish_seen_subcommand_from rds aws help" -f -a "aws" -d 'Print the session\'s AWS credentials as `credential_process` JSON, for `credential_process = vouch credential aws` in ~/.aws/config'
-complete -c vouch -n "__fish_vouch_using_subcommand credential; and not __fish_seen_subcommand_from rds aws help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c vouch -n "__fish_vouch_using_subcommand credential; and not __fish_seen_subcommand_from rds aws redshift help" -s v -l verbose -d 'Say on stderr which credentials, region and endpoint were used (never a secret)'
+complete -c vouch -n "__fish_vouch_using_subcommand credential; and not __fish_seen_subcommand_from rds aws redshift help" -s h -l help -d 'Print help'
+complete -c vouch -n "__fish_vouch_using_subcommand credential; and not __fish_seen_subcommand_from rds aws redshift help" -f -a "rds" -d 'Print an RDS IAM auth token followed by one newline'
+complete -c vouch -n "__fish_vouch_using_subcommand credential; and not __fish_seen_subcommand_from rds aws redshift help" -f -a "aws" -d 'Print the session\'s AWS credentials as `credential_process` JSON, for `credential_process = vouch credential aws` in ~/.aws/config'
+complete -c vouch -n "__fish_vouch_using_subcommand credential; and not __fish_seen_subcommand_from rds aws redshift help" -f -a "redshift" -d 'Print temporary Redshift database credentials (DbUser, DbPassword, Expiration) as the AWS CLI\'s JSON, or as shell variables'
+complete -c vouch -n "__fish_vouch_using_subcommand credential; and not __fish_seen_subcommand_from rds aws redshift help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c vouch -n "__fish_vouch_using_subcommand credential; and __fish_seen_subcommand_from rds" -l hostname -d 'The RDS endpoint the token is for' -r
 complete -c vouch -n "__fish_vouch_using_subcommand credential; and __fish_seen_subcommand_from rds" -l username -d 'The database user to log in as' -r
 complete -c vouch -n "__fish_vouch_using_subcommand credential; and __fish_seen_subcommand_from rds" -l port -d 'The port the database listens on' -r
@@ -67,25 +74,45 @@ complete -c vouch -n "__fish_vouch_using_subcommand credential; and __fish_seen_
 complete -c vouch -n "__fish_vouch_using_subcommand credential; and __fish_seen_subcommand_from rds" -l trust-anchor-arn -d 'IAM Roles Anywhere trust anchor ARN' -r
 complete -c vouch -n "__fish_vouch_using_subcommand credential; and __fish_seen_subcommand_from rds" -l profile-arn -d 'IAM Roles Anywhere profile ARN' -r
 complete -c vouch -n "__fish_vouch_using_subcommand credential; and __fish_seen_subcommand_from rds" -l role-arn -d 'The role to get a session for (Roles Anywhere or web identity)' -r
-complete -c vouch -n "__fish_vouch_using_subcommand credential; and __fish_seen_subcommand_from rds" -l duration -d 'The session\'s duration (seconds, or like 1h, 90m; 15m to 12h)' -r
+complete -c vouch -n "__fish_vouch_using_subcommand credential; and __fish_seen_subcommand_from rds" -l session-duration -d 'The login session\'s duration (seconds, or like 1h, 90m; 15m to 12h)' -r
 complete -c vouch -n "__fish_vouch_using_subcommand credential; and __fish_seen_subcommand_from rds" -s v -l verbose -d 'Say on stderr which credentials, region and endpoint were used (never a secret)'
 complete -c vouch -n "__fish_vouch_using_subcommand credential; and __fish_seen_subcommand_from rds" -s h -l help -d 'Print help'
 complete -c vouch -n "__fish_vouch_using_subcommand credential; and __fish_seen_subcommand_from aws" -l source -d 'The credential source: aws-profile, yubikey, software-key, web-identity' -r
 complete -c vouch -n "__fish_vouch_using_subcommand credential; and __fish_seen_subcommand_from aws" -l trust-anchor-arn -d 'IAM Roles Anywhere trust anchor ARN' -r
 complete -c vouch -n "__fish_vouch_using_subcommand credential; and __fish_seen_subcommand_from aws" -l profile-arn -d 'IAM Roles Anywhere profile ARN' -r
 complete -c vouch -n "__fish_vouch_using_subcommand credential; and __fish_seen_subcommand_from aws" -l role-arn -d 'The role to get a session for (Roles Anywhere or web identity)' -r
-complete -c vouch -n "__fish_vouch_using_subcommand credential; and __fish_seen_subcommand_from aws" -l duration -d 'The session\'s duration (seconds, or like 1h, 90m; 15m to 12h)' -r
+complete -c vouch -n "__fish_vouch_using_subcommand credential; and __fish_seen_subcommand_from aws" -l session-duration -d 'The login session\'s duration (seconds, or like 1h, 90m; 15m to 12h)' -r
 complete -c vouch -n "__fish_vouch_using_subcommand credential; and __fish_seen_subcommand_from aws" -s v -l verbose -d 'Say on stderr which credentials, region and endpoint were used (never a secret)'
 complete -c vouch -n "__fish_vouch_using_subcommand credential; and __fish_seen_subcommand_from aws" -s h -l help -d 'Print help'
+complete -c vouch -n "__fish_vouch_using_subcommand credential; and __fish_seen_subcommand_from redshift" -l cluster-id -d 'The provisioned cluster\'s identifier' -r
+complete -c vouch -n "__fish_vouch_using_subcommand credential; and __fish_seen_subcommand_from redshift" -l workgroup -d 'The Serverless workgroup\'s name' -r
+complete -c vouch -n "__fish_vouch_using_subcommand credential; and __fish_seen_subcommand_from redshift" -l db-name -d 'The database the credentials are for' -r
+complete -c vouch -n "__fish_vouch_using_subcommand credential; and __fish_seen_subcommand_from redshift" -l db-user -d 'Cluster: this database user (GetClusterCredentials) instead of the IAM identity\'s (GetClusterCredentialsWithIAM)' -r
+complete -c vouch -n "__fish_vouch_using_subcommand credential; and __fish_seen_subcommand_from redshift" -l db-groups -d 'Cluster, with --db-user: groups to join for this session (comma-separated)' -r
+complete -c vouch -n "__fish_vouch_using_subcommand credential; and __fish_seen_subcommand_from redshift" -l duration -d 'How long the password lasts, 900 to 3600 seconds (default 900)' -r
+complete -c vouch -n "__fish_vouch_using_subcommand credential; and __fish_seen_subcommand_from redshift" -l format -d 'Output format' -r -f -a "json\t'`{"DbUser": ..., "DbPassword": ..., "Expiration": ...}`, as the AWS CLI prints it'
+env\t'`PGUSER=\'...\'` and `PGPASSWORD=\'...\'` lines for a POSIX shell\'s eval, and `VOUCH_EXPIRES_AT`'"
+complete -c vouch -n "__fish_vouch_using_subcommand credential; and __fish_seen_subcommand_from redshift" -l region -d 'AWS region of the database (default: from the endpoint\'s host name, then AWS_REGION, AWS_DEFAULT_REGION, the profile\'s region)' -r
+complete -c vouch -n "__fish_vouch_using_subcommand credential; and __fish_seen_subcommand_from redshift" -l profile -d 'AWS profile to take credentials from (default: AWS_PROFILE, then "default")' -r
+complete -c vouch -n "__fish_vouch_using_subcommand credential; and __fish_seen_subcommand_from redshift" -l source -d 'The credential source: aws-profile, yubikey, software-key, web-identity' -r
+complete -c vouch -n "__fish_vouch_using_subcommand credential; and __fish_seen_subcommand_from redshift" -l trust-anchor-arn -d 'IAM Roles Anywhere trust anchor ARN' -r
+complete -c vouch -n "__fish_vouch_using_subcommand credential; and __fish_seen_subcommand_from redshift" -l profile-arn -d 'IAM Roles Anywhere profile ARN' -r
+complete -c vouch -n "__fish_vouch_using_subcommand credential; and __fish_seen_subcommand_from redshift" -l role-arn -d 'The role to get a session for (Roles Anywhere or web identity)' -r
+complete -c vouch -n "__fish_vouch_using_subcommand credential; and __fish_seen_subcommand_from redshift" -l session-duration -d 'The login session\'s duration (seconds, or like 1h, 90m; 15m to 12h)' -r
+complete -c vouch -n "__fish_vouch_using_subcommand credential; and __fish_seen_subcommand_from redshift" -l auto-create -d 'Cluster, with --db-user: create the user if it does not exist'
+complete -c vouch -n "__fish_vouch_using_subcommand credential; and __fish_seen_subcommand_from redshift" -s v -l verbose -d 'Say on stderr which credentials, region and endpoint were used (never a secret)'
+complete -c vouch -n "__fish_vouch_using_subcommand credential; and __fish_seen_subcommand_from redshift" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c vouch -n "__fish_vouch_using_subcommand credential; and __fish_seen_subcommand_from help" -f -a "rds" -d 'Print an RDS IAM auth token followed by one newline'
 complete -c vouch -n "__fish_vouch_using_subcommand credential; and __fish_seen_subcommand_from help" -f -a "aws" -d 'Print the session\'s AWS credentials as `credential_process` JSON, for `credential_process = vouch credential aws` in ~/.aws/config'
+complete -c vouch -n "__fish_vouch_using_subcommand credential; and __fish_seen_subcommand_from help" -f -a "redshift" -d 'Print temporary Redshift database credentials (DbUser, DbPassword, Expiration) as the AWS CLI\'s JSON, or as shell variables'
 complete -c vouch -n "__fish_vouch_using_subcommand credential; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c vouch -n "__fish_vouch_using_subcommand login" -l source -d 'The credential source: aws-profile, yubikey, software-key, web-identity' -r
 complete -c vouch -n "__fish_vouch_using_subcommand login" -l trust-anchor-arn -d 'IAM Roles Anywhere trust anchor ARN' -r
 complete -c vouch -n "__fish_vouch_using_subcommand login" -l profile-arn -d 'IAM Roles Anywhere profile ARN' -r
 complete -c vouch -n "__fish_vouch_using_subcommand login" -l role-arn -d 'The role to get a session for (Roles Anywhere or web identity)' -r
-complete -c vouch -n "__fish_vouch_using_subcommand login" -l duration -d 'The session\'s duration (seconds, or like 1h, 90m; 15m to 12h)' -r
+complete -c vouch -n "__fish_vouch_using_subcommand login" -l session-duration -d 'The login session\'s duration (seconds, or like 1h, 90m; 15m to 12h)' -r
 complete -c vouch -n "__fish_vouch_using_subcommand login" -l timeout -d 'How long to wait for the YubiKey to be plugged in (yubikey source)' -r
+complete -c vouch -n "__fish_vouch_using_subcommand login" -l duration -d 'The session\'s duration, as --session-duration' -r
 complete -c vouch -n "__fish_vouch_using_subcommand login" -l force -d 'Get a new session even when the cached one is still valid'
 complete -c vouch -n "__fish_vouch_using_subcommand login" -s v -l verbose -d 'Say on stderr which credentials, region and endpoint were used (never a secret)'
 complete -c vouch -n "__fish_vouch_using_subcommand login" -s h -l help -d 'Print help'
@@ -95,7 +122,7 @@ complete -c vouch -n "__fish_vouch_using_subcommand status" -l source -d 'The cr
 complete -c vouch -n "__fish_vouch_using_subcommand status" -l trust-anchor-arn -d 'IAM Roles Anywhere trust anchor ARN' -r
 complete -c vouch -n "__fish_vouch_using_subcommand status" -l profile-arn -d 'IAM Roles Anywhere profile ARN' -r
 complete -c vouch -n "__fish_vouch_using_subcommand status" -l role-arn -d 'The role to get a session for (Roles Anywhere or web identity)' -r
-complete -c vouch -n "__fish_vouch_using_subcommand status" -l duration -d 'The session\'s duration (seconds, or like 1h, 90m; 15m to 12h)' -r
+complete -c vouch -n "__fish_vouch_using_subcommand status" -l session-duration -d 'The login session\'s duration (seconds, or like 1h, 90m; 15m to 12h)' -r
 complete -c vouch -n "__fish_vouch_using_subcommand status" -l format -r -f -a "human\t''
 json\t''
 shell\t''"
@@ -117,7 +144,13 @@ complete -c vouch -n "__fish_vouch_using_subcommand env" -l source -d 'The crede
 complete -c vouch -n "__fish_vouch_using_subcommand env" -l trust-anchor-arn -d 'IAM Roles Anywhere trust anchor ARN' -r
 complete -c vouch -n "__fish_vouch_using_subcommand env" -l profile-arn -d 'IAM Roles Anywhere profile ARN' -r
 complete -c vouch -n "__fish_vouch_using_subcommand env" -l role-arn -d 'The role to get a session for (Roles Anywhere or web identity)' -r
-complete -c vouch -n "__fish_vouch_using_subcommand env" -l duration -d 'The session\'s duration (seconds, or like 1h, 90m; 15m to 12h)' -r
+complete -c vouch -n "__fish_vouch_using_subcommand env" -l session-duration -d 'The login session\'s duration (seconds, or like 1h, 90m; 15m to 12h)' -r
+complete -c vouch -n "__fish_vouch_using_subcommand env" -l cluster-id -d 'Redshift: the provisioned cluster\'s identifier, when the host name does not carry it (a VPC endpoint, an NLB, a tunnel, a custom name)' -r
+complete -c vouch -n "__fish_vouch_using_subcommand env" -l workgroup -d 'Redshift Serverless: the workgroup\'s name, when the host name does not carry it' -r
+complete -c vouch -n "__fish_vouch_using_subcommand env" -l db-user -d 'Redshift cluster: log in as this database user (GetClusterCredentials) instead of the one the IAM identity maps to (GetClusterCredentialsWithIAM). The bare name, without IAM:' -r
+complete -c vouch -n "__fish_vouch_using_subcommand env" -l db-groups -d 'Redshift cluster, with --db-user: database groups the user joins for this session (comma-separated)' -r
+complete -c vouch -n "__fish_vouch_using_subcommand env" -l duration -d 'Redshift: how long the database password lasts, 900 to 3600 seconds (default 900)' -r
+complete -c vouch -n "__fish_vouch_using_subcommand env" -l auto-create -d 'Redshift cluster, with --db-user: create the user if it does not exist'
 complete -c vouch -n "__fish_vouch_using_subcommand env" -s v -l verbose -d 'Say on stderr which credentials, region and endpoint were used (never a secret)'
 complete -c vouch -n "__fish_vouch_using_subcommand env" -s h -l help -d 'Print help'
 complete -c vouch -n "__fish_vouch_using_subcommand hook" -s v -l verbose -d 'Say on stderr which credentials, region and endpoint were used (never a secret)'
@@ -145,3 +178,4 @@ complete -c vouch -n "__fish_vouch_using_subcommand help; and not __fish_seen_su
 complete -c vouch -n "__fish_vouch_using_subcommand help; and not __fish_seen_subcommand_from exec credential login logout status completions env hook alias allow deny hook-export help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c vouch -n "__fish_vouch_using_subcommand help; and __fish_seen_subcommand_from credential" -f -a "rds" -d 'Print an RDS IAM auth token followed by one newline'
 complete -c vouch -n "__fish_vouch_using_subcommand help; and __fish_seen_subcommand_from credential" -f -a "aws" -d 'Print the session\'s AWS credentials as `credential_process` JSON, for `credential_process = vouch credential aws` in ~/.aws/config'
+complete -c vouch -n "__fish_vouch_using_subcommand help; and __fish_seen_subcommand_from credential" -f -a "redshift" -d 'Print temporary Redshift database credentials (DbUser, DbPassword, Expiration) as the AWS CLI\'s JSON, or as shell variables'

@@ -230,7 +230,7 @@ rig_main() {
     start)
       for a in "$@"; do
         case "$a" in
-          RIG_DIR=* | RIG_PORT=* | RIG_NAMES=* | RIG_ALLOW_EXTRA=* | RIG_REGION=*) export "${a?}" ;;
+          RIG_DIR=* | RIG_PORT=* | RIG_NAMES=* | RIG_ALLOW_EXTRA=* | RIG_REGION=* | RIG_REDSHIFT_PORT=*) export "${a?}" ;;
           *) die "start: unknown argument '$a' (use RIG_VAR=value)" ;;
         esac
       done
@@ -346,6 +346,7 @@ rig_forget() {
     # Only remove it if it is ours (another rig may have taken the port since).
     if [[ -f "$pam" ]] && grep -qF "$dir/" "$pam"; then rm -f "$pam"; fi
   fi
+  if declare -F extra_forget >/dev/null; then extra_forget "$dir"; fi
   rm -rf -- "$dir"
   say "stopped; removed $dir${port:+ and $(pam_file_for "$port")}"
 }

@@ -9,6 +9,11 @@
 #          "allow": ["host:port", ...], "max_skew": 300,
 #          "regions": ["us-east-1"]}   (optional: like RDS, reject a token
 #                                       signed for another region)
+# With "redshift_store": PATH in CONFIG, a login as a Redshift temporary
+# user (IAM:..., IAMA:..., IAMR:...) is checked against the passwords the
+# rig's Redshift endpoint (redshift_endpoint.py) issued: the SHA-256 of the
+# password for that very user, not yet expired. Nothing else gets in so.
+#
 # Exit 0 = accept, 1 = reject (any failure). One line on stderr says why; it
 # never contains the token, the signature, a secret or a session token.
 #
@@ -212,6 +217,32 @@ def verify(token: str, pam_user: bytes, config: dict, now: float) -> str:
     return f"key={akid} region={region} host={hostport} age={int(now - signed_at)}s"
 
 
+REDSHIFT_PREFIXES = (b"IAM:", b"IAMA:", b"IAMR:")
+
+
+def verify_redshift(password: str, pam_user: bytes, config: dict, now: float) -> str:
+    """A temporary Redshift password issued for this user and still valid."""
+    store = config.get("redshift_store")
+    if not store:
+        raise Reject("no Redshift credentials are issued for this server")
+    digest = hashlib.sha256(password.encode()).hexdigest()
+    user = pam_user.decode("utf-8", "strict")
+    try:
+        with open(store, encoding="utf-8") as f:
+            records = [json.loads(line) for line in f if line.strip()]
+    except (OSError, ValueError) as e:
+        raise Reject(f"cannot read the issued credentials: {type(e).__name__}") from None
+    mine = [r for r in records if r.get("user") == user]
+    if not mine:
+        raise Reject("no credentials were issued for this user")
+    for r in mine:
+        if hmac.compare_digest(r.get("sha256", ""), digest):
+            if now >= r.get("expires", 0):
+                raise Reject(f"the issued password expired {int(now - r['expires'])} s ago")
+            return f"redshift user={user} for={r.get('for')} left={int(r['expires'] - now)}s"
+    raise Reject("the password is not one issued for this user")
+
+
 def main(argv) -> int:
     user_disp = os.environ.get("PAM_USER", "?")
     rhost = os.environ.get("PAM_RHOST", "-")
@@ -232,7 +263,10 @@ def main(argv) -> int:
             token = raw.decode("ascii").strip()
         except UnicodeDecodeError:
             raise Reject("token is not ASCII") from None
-        info = verify(token, pam_user, config, time.time())
+        if pam_user.startswith(REDSHIFT_PREFIXES):
+            info = verify_redshift(token, pam_user, config, time.time())
+        else:
+            info = verify(token, pam_user, config, time.time())
     except Reject as e:
         print(f"{prefix}: REJECT: {e}", file=sys.stderr, flush=True)
         return 1

@@ -19,6 +19,7 @@ pub struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
+#[allow(clippy::large_enum_variant)] // parsed once per run; boxing buys nothing
 pub enum Command {
     /// Run a database client with a fresh IAM token: vouch exec -- psql -h HOST -U USER -d DB (or: -- mysql -h HOST -u USER DB)
     Exec(ExecArgs),
@@ -122,6 +123,9 @@ pub struct EnvArgs {
     #[command(flatten)]
     pub aws: AwsOptions,
 
+    #[command(flatten)]
+    pub redshift: RedshiftOptions,
+
     /// A client command line whose connection to describe, after `--`.
     #[arg(
         value_name = "CLIENT",
@@ -149,8 +153,8 @@ pub struct SourceOptions {
     /// The role to get a session for (Roles Anywhere or web identity).
     #[arg(long, value_name = "ARN")]
     pub role_arn: Option<String>,
-    /// The session's duration (seconds, or like 1h, 90m; 15m to 12h).
-    #[arg(long, value_name = "DURATION")]
+    /// The login session's duration (seconds, or like 1h, 90m; 15m to 12h).
+    #[arg(long = "session-duration", value_name = "DURATION")]
     pub duration: Option<String>,
 }
 
@@ -164,6 +168,13 @@ pub struct LoginArgs {
     /// How long to wait for the YubiKey to be plugged in (yubikey source).
     #[arg(long, value_name = "SECONDS", default_value_t = 15)]
     pub timeout: u64,
+    /// The session's duration, as --session-duration.
+    #[arg(
+        long = "duration",
+        value_name = "DURATION",
+        conflicts_with = "duration"
+    )]
+    pub login_duration: Option<String>,
 }
 
 /// How `vouch status` prints.
@@ -199,6 +210,57 @@ pub struct AwsOptions {
 
     #[command(flatten)]
     pub source: SourceOptions,
+}
+
+/// Redshift: which cluster or workgroup, and what credentials to ask for.
+#[derive(Debug, Clone, Default, Args)]
+pub struct RedshiftOptions {
+    /// Redshift: the provisioned cluster's identifier, when the host name
+    /// does not carry it (a VPC endpoint, an NLB, a tunnel, a custom name).
+    #[arg(long, value_name = "ID", conflicts_with = "workgroup")]
+    pub cluster_id: Option<String>,
+
+    /// Redshift Serverless: the workgroup's name, when the host name does
+    /// not carry it.
+    #[arg(long, value_name = "NAME")]
+    pub workgroup: Option<String>,
+
+    /// Redshift cluster: log in as this database user (GetClusterCredentials)
+    /// instead of the one the IAM identity maps to
+    /// (GetClusterCredentialsWithIAM). The bare name, without IAM:.
+    #[arg(long, value_name = "USER")]
+    pub db_user: Option<String>,
+
+    /// Redshift cluster, with --db-user: create the user if it does not exist.
+    #[arg(long, requires = "db_user")]
+    pub auto_create: bool,
+
+    /// Redshift cluster, with --db-user: database groups the user joins for
+    /// this session (comma-separated).
+    #[arg(
+        long,
+        value_name = "GROUP,...",
+        value_delimiter = ',',
+        requires = "db_user"
+    )]
+    pub db_groups: Vec<String>,
+
+    /// Redshift: how long the database password lasts, 900 to 3600 seconds
+    /// (default 900).
+    #[arg(id = "password_duration", long = "duration", value_name = "SECONDS")]
+    pub duration: Option<u64>,
+}
+
+impl RedshiftOptions {
+    /// Were any of the options given?
+    pub fn any(&self) -> bool {
+        self.cluster_id.is_some()
+            || self.workgroup.is_some()
+            || self.db_user.is_some()
+            || self.auto_create
+            || !self.db_groups.is_empty()
+            || self.duration.is_some()
+    }
 }
 
 #[derive(Debug, Args)]
@@ -238,6 +300,9 @@ pub struct ExecArgs {
     #[command(flatten)]
     pub aws: AwsOptions,
 
+    #[command(flatten)]
+    pub redshift: RedshiftOptions,
+
     /// The client and its arguments, after `--`.
     #[arg(
         value_name = "CLIENT",
@@ -257,6 +322,67 @@ pub enum CredentialCommand {
     /// Print the session's AWS credentials as `credential_process` JSON, for
     /// `credential_process = vouch credential aws` in ~/.aws/config.
     Aws(AwsCredentialArgs),
+    /// Print temporary Redshift database credentials (DbUser, DbPassword,
+    /// Expiration) as the AWS CLI's JSON, or as shell variables.
+    Redshift(RedshiftCredentialArgs),
+}
+
+/// How `vouch credential redshift` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CredentialFormat {
+    /// `{"DbUser": ..., "DbPassword": ..., "Expiration": ...}`, as the AWS CLI prints it.
+    Json,
+    /// `PGUSER='...'` and `PGPASSWORD='...'` lines for a POSIX shell's eval, and `VOUCH_EXPIRES_AT`.
+    Env,
+}
+
+#[derive(Debug, Args)]
+pub struct RedshiftCredentialArgs {
+    /// The provisioned cluster's identifier.
+    #[arg(
+        long,
+        value_name = "ID",
+        required_unless_present = "workgroup",
+        conflicts_with = "workgroup"
+    )]
+    pub cluster_id: Option<String>,
+
+    /// The Serverless workgroup's name.
+    #[arg(long, value_name = "NAME")]
+    pub workgroup: Option<String>,
+
+    /// The database the credentials are for.
+    #[arg(long, value_name = "NAME")]
+    pub db_name: Option<String>,
+
+    /// Cluster: this database user (GetClusterCredentials) instead of the
+    /// IAM identity's (GetClusterCredentialsWithIAM).
+    #[arg(long, value_name = "USER")]
+    pub db_user: Option<String>,
+
+    /// Cluster, with --db-user: create the user if it does not exist.
+    #[arg(long, requires = "db_user")]
+    pub auto_create: bool,
+
+    /// Cluster, with --db-user: groups to join for this session (comma-separated).
+    #[arg(
+        long,
+        value_name = "GROUP,...",
+        value_delimiter = ',',
+        requires = "db_user"
+    )]
+    pub db_groups: Vec<String>,
+
+    /// How long the password lasts, 900 to 3600 seconds (default 900).
+    #[arg(id = "password_duration", long = "duration", value_name = "SECONDS")]
+    pub duration: Option<u64>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = CredentialFormat::Json)]
+    pub format: CredentialFormat,
+
+    #[command(flatten)]
+    pub aws: AwsOptions,
 }
 
 #[derive(Debug, Args)]

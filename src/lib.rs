@@ -4,6 +4,7 @@
 //! credential sources, execve) stay at the edges.
 
 pub mod app;
+pub mod awsapi;
 pub mod ca;
 pub mod cli;
 pub mod config;
@@ -19,6 +20,7 @@ pub mod named;
 pub mod plan;
 pub mod probe;
 pub mod prompt;
+pub mod redshift;
 pub mod rolesanywhere;
 pub mod session;
 pub mod shell;

@@ -14,6 +14,8 @@
 //! iam-host = "..."            # optional: sign for this name (tunnels)
 //! tls = "verify-full"         # optional, postgres only: verify-full (default) | verify-ca
 //! ca-bundle = "certs/ca.pem"  # config.toml only: root certificates instead of the RDS bundle
+//! cluster-id = "analytics"    # optional, postgres only: a Redshift cluster (when the host does not say)
+//! workgroup = "wg1"           # optional, postgres only: a Redshift Serverless workgroup
 //! ```
 //!
 //! A project file holds targets only: it cannot choose credentials, a CA
@@ -86,6 +88,9 @@ pub struct Target {
     pub iam_host: Option<String>,
     pub tls: Option<TlsMode>,
     pub ca_bundle: Option<PathBuf>,
+    /// Redshift: the cluster or workgroup the host leads to.
+    pub cluster_id: Option<String>,
+    pub workgroup: Option<String>,
     /// The file it was read from.
     pub file: PathBuf,
 }
@@ -148,6 +153,8 @@ struct RawTarget {
     iam_host: Option<Str>,
     tls: Option<Str>,
     ca_bundle: Option<Str>,
+    cluster_id: Option<Str>,
+    workgroup: Option<Str>,
 }
 
 /// Parse a project file's text (read from `path`).
@@ -357,6 +364,35 @@ impl Cx<'_> {
             }
             None => None,
         };
+        let redshift = |v: &Option<Str>, key: &str, ok: fn(&str) -> bool, rule: &str| {
+            let Some(raw) = v else { return Ok(None) };
+            if engine != Engine::Postgres {
+                return Err(self.err(
+                    raw,
+                    format!("{key} is for Redshift, which postgres targets reach"),
+                ));
+            }
+            let v = self.text(raw, key)?;
+            if !ok(&v) {
+                return Err(self.err(raw, format!("{key} = {v:?}: {rule}")));
+            }
+            Ok(Some(v))
+        };
+        let cluster_id = redshift(
+            &t.cluster_id,
+            "cluster-id",
+            crate::redshift::is_cluster_id,
+            "a cluster identifier is 1 to 63 lowercase letters, digits and hyphens, starting with a letter",
+        )?;
+        let workgroup = redshift(
+            &t.workgroup,
+            "workgroup",
+            crate::redshift::is_workgroup_name,
+            "a workgroup name is 3 to 64 lowercase letters, digits and hyphens",
+        )?;
+        if let (Some(_), Some(w)) = (&cluster_id, &t.workgroup) {
+            return Err(self.err(w, "give cluster-id or workgroup, not both"));
+        }
         Ok(Target {
             name: name.to_string(),
             engine,
@@ -368,6 +404,8 @@ impl Cx<'_> {
             iam_host,
             tls,
             ca_bundle,
+            cluster_id,
+            workgroup,
             file: self.path.to_path_buf(),
         })
     }
@@ -399,6 +437,12 @@ impl Target {
         }
         if let Some(c) = &self.ca_bundle {
             s.push_str(&format!(", CA {}", c.display()));
+        }
+        if let Some(c) = &self.cluster_id {
+            s.push_str(&format!(", Redshift cluster {c}"));
+        }
+        if let Some(w) = &self.workgroup {
+            s.push_str(&format!(", Redshift Serverless workgroup {w}"));
         }
         s
     }
@@ -541,6 +585,18 @@ user = "r"
             (
                 "[targets.a]\nengine = \"postgres\"\nhost = \"h\"\nregion = \"mars\"\n",
                 "not an AWS region",
+            ),
+            (
+                "[targets.a]\nengine = \"mysql\"\nhost = \"h\"\ncluster-id = \"dw\"\n",
+                "cluster-id is for Redshift",
+            ),
+            (
+                "[targets.a]\nengine = \"postgres\"\nhost = \"h\"\nworkgroup = \"W\"\n",
+                "a workgroup name is",
+            ),
+            (
+                "[targets.a]\nengine = \"postgres\"\nhost = \"h\"\ncluster-id = \"dw\"\nworkgroup = \"wg1\"\n",
+                "not both",
             ),
             (
                 "[targets.a]\nengine = \"postgres\"\nhost = \"h\"\nca-bundle = \"ca.pem\"\n",

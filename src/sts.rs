@@ -35,14 +35,15 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use aws_sdk_sts::error::{ProvideErrorMetadata, SdkError};
 
+use crate::awsapi::{self, run};
+
 use crate::config::AssumeRole;
 use crate::config::TokenSource;
 use crate::credentials::{Credentials, Secret};
 use crate::error::{Error, Result};
 use crate::world::World;
 
-/// A whole STS call, retries included, may take this long.
-pub const CALL_TIMEOUT: Duration = Duration::from_secs(30);
+pub use crate::awsapi::CALL_TIMEOUT;
 
 /// The most of a token file or `token_command` output read. STS accepts
 /// tokens of up to 20,000 characters.
@@ -81,17 +82,7 @@ pub struct CallerIdentity {
 /// else `AWS_ENDPOINT_URL` (empty values ignored), none at all when
 /// `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS` is `true`.
 pub fn endpoint_override(world: &dyn World) -> Option<String> {
-    let ignore = world
-        .var("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
-        .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
-    if ignore {
-        return None;
-    }
-    ["AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL"]
-        .iter()
-        .filter_map(|v| world.var(v))
-        .map(|v| v.trim().to_owned())
-        .find(|v| !v.is_empty())
+    awsapi::endpoint_override(world, "STS")
 }
 
 /// The region for STS when the configuration names none: `AWS_REGION`,
@@ -486,21 +477,6 @@ fn client(
     aws_sdk_sts::Client::from_conf(b.build())
 }
 
-/// Runs `fut` on a fresh current-thread runtime under [`CALL_TIMEOUT`].
-fn run<F: std::future::Future>(what: &str, fut: F) -> Result<F::Output> {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Error::general(format!("cannot start the runtime for {what}: {e}")))?;
-    rt.block_on(async { tokio::time::timeout(CALL_TIMEOUT, fut).await })
-        .map_err(|_| {
-            Error::network(format!(
-                "{what} timed out after {} s",
-                CALL_TIMEOUT.as_secs()
-            ))
-        })
-}
-
 fn role_session(
     what: &str,
     creds: Option<&aws_sdk_sts::types::Credentials>,
@@ -580,111 +556,18 @@ fn classify(code: Option<&str>, status: Option<u16>) -> crate::error::ExitCode {
     }
 }
 
-/// The error for a failed call. What STS (or whatever answered) sent is
-/// not trusted: `secrets` are replaced by `***` first (STS quotes some
-/// inputs back), then it is [`clean`]ed: control characters and
-/// bidirectional overrides replaced, the length capped. In that order, so
-/// that a cap cannot cut a secret short of being recognised.
+/// The error for a failed STS call (see [`awsapi::map_sdk_error`]).
 fn map_sdk_error<E>(what: &str, err: SdkError<E>, secrets: &[Option<&str>]) -> Error
 where
     E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
 {
-    let remote = |s: &str, max: usize| clean(&scrub_str(s, secrets), max);
-    match &err {
-        SdkError::ServiceError(se) => {
-            let e = se.err();
-            let status = se.raw().status().as_u16();
-            let code = e.code();
-            let exit = classify(code, Some(status));
-            let mut msg = format!("{what} failed: ");
-            let code = code.map(|c| remote(c, MAX_CODE_CHARS));
-            let message = e.message().map(|m| remote(m, MAX_MESSAGE_CHARS));
-            match (code, message) {
-                (Some(c), Some(m)) => msg.push_str(&format!("{c}: {m}")),
-                (Some(c), None) => msg.push_str(&c),
-                (None, Some(m)) => msg.push_str(&m),
-                (None, None) => msg.push_str(&format!("HTTP status {status}")),
-            }
-            Error::new(exit, msg)
-        }
-        SdkError::TimeoutError(_) => Error::network(format!("{what} timed out")),
-        SdkError::DispatchFailure(_) => Error::network(format!(
-            "{what}: cannot reach STS: {}",
-            remote(&error_chain(&err), MAX_CHAIN_CHARS)
-        )),
-        SdkError::ResponseError(_) => Error::network(format!(
-            "{what}: STS sent an answer that cannot be read: {}",
-            remote(&error_chain(&err), MAX_CHAIN_CHARS)
-        )),
-        SdkError::ConstructionFailure(_) => Error::config(format!(
-            "{what}: the request cannot be made: {}",
-            remote(&error_chain(&err), MAX_CHAIN_CHARS)
-        )),
-        _ => Error::general(format!(
-            "{what} failed: {}",
-            remote(&error_chain(&err), MAX_CHAIN_CHARS)
-        )),
-    }
-}
-
-/// The most shown of an STS error code, of its message, and of the chain
-/// of errors of a failure that is not STS's answer.
-const MAX_CODE_CHARS: usize = 100;
-const MAX_MESSAGE_CHARS: usize = 300;
-const MAX_CHAIN_CHARS: usize = 500;
-
-/// STS's messages quote some inputs back: `s` with each of `secrets` (of 4 bytes or more) replaced by `***`.
-fn scrub_str(s: &str, secrets: &[Option<&str>]) -> String {
-    let mut s = s.to_owned();
-    for secret in secrets.iter().flatten().filter(|x| x.len() >= 4) {
-        if s.contains(secret) {
-            s = s.replace(secret, "***");
-        }
-    }
-    s
-}
-
-/// Text from the other end made safe to print on a terminal: control
-/// characters (C0, DEL and C1, so ESC and CSI: no escape sequences) and
-/// the bidirectional marks, embeddings, overrides and isolates (which can
-/// make text read other than it is) each become `?`; at most `max`
-/// characters are kept, `...` marking a cut.
-fn clean(s: &str, max: usize) -> String {
-    let unsafe_char = |c: char| {
-        c.is_control()
-            || matches!(
-                c,
-                '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
-            )
-    };
-    let mut out: String = s
-        .chars()
-        .take(max)
-        .map(|c| if unsafe_char(c) { '?' } else { c })
-        .collect();
-    if s.chars().nth(max).is_some() {
-        out.push_str("...");
-    }
-    out
-}
-
-/// `outer: inner: innermost`, skipping parts already said.
-fn error_chain(err: &(dyn StdError + 'static)) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    let mut cur: Option<&(dyn StdError + 'static)> = Some(err);
-    while let Some(e) = cur {
-        let s = e.to_string();
-        if !s.is_empty() && !parts.iter().any(|p| p.contains(&s)) {
-            parts.push(s);
-        }
-        cur = e.source();
-    }
-    parts.join(": ")
+    awsapi::map_sdk_error(what, "STS", err, secrets, classify)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::awsapi::{clean, scrub_str, MAX_MESSAGE_CHARS};
     use crate::error::ExitCode;
     use crate::world::FakeWorld;
 

@@ -347,8 +347,11 @@ fn assume_after(
     Ok((got.credentials, identity))
 }
 
-pub(super) fn run_login(ui: &Ui, args: LoginArgs, world: &dyn World) -> Result<i32> {
+pub(super) fn run_login(ui: &Ui, mut args: LoginArgs, world: &dyn World) -> Result<i32> {
     crate::signer::yubikey::set_wait_for_key(Duration::from_secs(args.timeout));
+    if args.login_duration.is_some() {
+        args.source.duration = args.login_duration.take();
+    }
     let cfg = config_for(&args.source, None, world)?;
     let before =
         Cache::open(world)?.get(&cfg.cache_key(), SystemTime::now(), DEFAULT_SAFETY_WINDOW);

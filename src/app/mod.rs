@@ -6,6 +6,7 @@
 mod login;
 mod my;
 mod pg;
+mod redshift;
 mod shellcmd;
 mod targets;
 
@@ -38,6 +39,10 @@ pub fn run(cli: Cli) -> Result<i32> {
     match cli.command {
         Command::Exec(args) => run_exec(&ui, args),
         Command::Credential(CredentialCommand::Rds(args)) => run_credential_rds(&ui, args),
+        Command::Credential(CredentialCommand::Redshift(args)) => {
+            check_env_utf8()?;
+            redshift::run_credential(&ui, args, &world)
+        }
         Command::Credential(CredentialCommand::Aws(args)) => {
             check_env_utf8()?;
             login::run_credential_aws(&ui, args, &world)
@@ -112,18 +117,24 @@ fn region_for(aws: &AwsOptions, target: &SigningTarget, world: &dyn World) -> Re
     )
 }
 
+/// Credentials that outlive a token made now.
 fn get_credentials(
     ui: &Ui,
     aws: &AwsOptions,
     world: &dyn World,
 ) -> Result<(Credentials, CredentialSource)> {
-    let (creds, source) = login::credentials(
-        ui,
-        &aws.source,
-        aws.profile.as_deref(),
-        world,
-        TOKEN_LIFETIME,
-    )?;
+    get_credentials_for(ui, aws, world, TOKEN_LIFETIME)
+}
+
+/// Credentials with at least `window` left.
+fn get_credentials_for(
+    ui: &Ui,
+    aws: &AwsOptions,
+    world: &dyn World,
+    window: std::time::Duration,
+) -> Result<(Credentials, CredentialSource)> {
+    let (creds, source) =
+        login::credentials(ui, &aws.source, aws.profile.as_deref(), world, window)?;
     ui.info(format!("credentials from {source}"));
     Ok((creds, source))
 }

@@ -43,11 +43,9 @@ struct Resolved {
 fn resolve_exec(
     args: &ExecArgs,
     client: PgClient,
-    client_args: &[String],
+    params: PgParams,
     world: &dyn World,
 ) -> Result<Resolved> {
-    let params = libpq::resolve(client, client_args, world)?;
-
     let port_setting = params
         .port
         .as_ref()
@@ -187,7 +185,11 @@ pub(super) fn run_exec(
         let (program, skip_env) = program_of(args, Some(client.name()))?;
         return run_as_is(ui, args, client.name(), program, skip_env).map(Outcome::Code);
     }
-    let r = resolve_exec(args, client, client_args, world)?;
+    let params = libpq::resolve(client, client_args, world)?;
+    if let Some(d) = super::redshift::detect(args, &params)? {
+        return super::redshift::run_exec(ui, args, client, &params, &d, world, &overlay_vars);
+    }
+    let r = resolve_exec(args, client, params, world)?;
     report_region(ui, &r.region);
     for w in &r.warnings {
         ui.warn(w);
@@ -207,9 +209,14 @@ pub(super) fn run_exec(
     if args.for_env {
         return Ok(Outcome::Env(env_out(&r, plan, &creds)));
     }
-    if let Some(service) = &r.params.service_file {
-        // The client reads the service file again; hand it the very text
-        // vouch checked, so a file changed in between cannot redirect it.
+    seal_service_file(&r.params, &mut plan)?;
+    Err(exec::exec(&plan))
+}
+
+/// The client reads the service file again; hand it the very text vouch
+/// checked, so a file changed in between cannot redirect it.
+pub(super) fn seal_service_file(params: &PgParams, plan: &mut ExecPlan) -> Result<()> {
+    if let Some(service) = &params.service_file {
         let copy = exec::sealed_file("pg_service.conf", service.text.as_bytes())?;
         plan.set.push(EnvSet {
             name: "PGSERVICEFILE",
@@ -217,7 +224,7 @@ pub(super) fn run_exec(
             secret: false,
         });
     }
-    Err(exec::exec(&plan))
+    Ok(())
 }
 /// What `vouch env` prints for a libpq client: the connection as resolved
 /// (so a client started later connects to the same place), the token and

@@ -241,6 +241,10 @@ pub(super) fn apply(
     if args.iam_host.is_none() {
         args.iam_host.clone_from(&target.iam_host);
     }
+    if args.redshift.cluster_id.is_none() && args.redshift.workgroup.is_none() {
+        args.redshift.cluster_id.clone_from(&target.cluster_id);
+        args.redshift.workgroup.clone_from(&target.workgroup);
+    }
     if engine == Engine::Mysql && args.ca_bundle.is_none() {
         // libpq clients get it as PGSSLROOTCERT (see pg_vars).
         args.ca_bundle.clone_from(&target.ca_bundle);
