@@ -42,7 +42,7 @@ complete -c vouch -n "__fish_vouch_needs_command" -f -a "hook-export" -d 'What t
 complete -c vouch -n "__fish_vouch_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c vouch -n "__fish_vouch_using_subcommand exec" -l iam-host -d 'Sign the token for this RDS endpoint while the client connects where its own arguments say (a tunnel, an IP address). PORT defaults to the engine\'s default port (5432 for PostgreSQL clients, 3306 for MySQL and MariaDB clients)' -r
 complete -c vouch -n "__fish_vouch_using_subcommand exec" -l ca-bundle -d 'PEM file of root certificates to verify the server with, instead of the built-in RDS CA bundle' -r -F
-complete -c vouch -n "__fish_vouch_using_subcommand exec" -l target -d 'Use a named target\'s host, port, user, database, region, iam-host and TLS settings as defaults the client\'s own arguments override (default: $VOUCH_TARGET). Targets come from an allowed .vouch.toml at or above the current folder, then config.toml' -r
+complete -c vouch -n "__fish_vouch_using_subcommand exec" -l target -d 'Use a named target\'s host, port, user, database, region, iam-host and TLS settings as defaults the client\'s own arguments override (default: $VOUCH_TARGET). Targets come from an allowed .vouch.toml at or above the current folder, then config.toml' -r -f
 complete -c vouch -n "__fish_vouch_using_subcommand exec" -l region -d 'AWS region of the database (default: from the endpoint\'s host name, then AWS_REGION, AWS_DEFAULT_REGION, the profile\'s region)' -r
 complete -c vouch -n "__fish_vouch_using_subcommand exec" -l profile -d 'AWS profile to take credentials from (default: AWS_PROFILE, then "default")' -r
 complete -c vouch -n "__fish_vouch_using_subcommand exec" -l source -d 'The credential source: aws-profile, yubikey, software-key, web-identity' -r
@@ -135,7 +135,7 @@ complete -c vouch -n "__fish_vouch_using_subcommand env" -l shell -d 'The shell 
 zsh\t''
 fish\t''
 json\t''"
-complete -c vouch -n "__fish_vouch_using_subcommand env" -l target -d 'A named target (config.toml, or an allowed .vouch.toml) instead of, or as defaults for, a client command line' -r
+complete -c vouch -n "__fish_vouch_using_subcommand env" -l target -d 'A named target (config.toml, or an allowed .vouch.toml) instead of, or as defaults for, a client command line' -r -f
 complete -c vouch -n "__fish_vouch_using_subcommand env" -l iam-host -d 'As for exec' -r
 complete -c vouch -n "__fish_vouch_using_subcommand env" -l ca-bundle -d 'As for exec' -r -F
 complete -c vouch -n "__fish_vouch_using_subcommand env" -l region -d 'AWS region of the database (default: from the endpoint\'s host name, then AWS_REGION, AWS_DEFAULT_REGION, the profile\'s region)' -r

@@ -120,7 +120,7 @@ cat >"$tmp/bench.bash" <<'BASH'
 tool=$1 n=$2 reps=$3
 if [[ $tool == vouch ]]; then
   eval "$("$VOUCH" hook bash)"; cd "$PROJ"; fn=__vouch_prompt
-  ok() { [[ $__vouch_state == active && -n ${PGPASSWORD-} ]]; }
+  ok() { [[ $__vouch_state == active && -n ${PGPASSFILE-} ]]; }
 else
   eval "$(direnv hook bash)"; cd "$ENVDIR"; fn=_direnv_hook
   ok() { [[ ${FOO-} == bar ]]; }
@@ -146,7 +146,7 @@ zmodload zsh/datetime
 tool=$1 n=$2 reps=$3
 if [[ $tool == vouch ]]; then
   eval "$("$VOUCH" hook zsh)"; cd "$PROJ"; fn=__vouch_precmd
-  ok() { [[ $__vouch_state == active && -n ${PGPASSWORD-} ]]; }
+  ok() { [[ $__vouch_state == active && -n ${PGPASSFILE-} ]]; }
 else
   eval "$(direnv hook zsh)"; cd "$ENVDIR"; fn=_direnv_hook
   ok() { [[ ${FOO-} == bar ]]; }
@@ -172,7 +172,7 @@ set tool $argv[1]
 set n $argv[2]
 if test $tool = vouch
     $VOUCH hook fish | source; cd $PROJ
-    function __bench_ok; test "$__vouch_state" = active; and set -q PGPASSWORD; end
+    function __bench_ok; test "$__vouch_state" = active; and set -q PGPASSFILE; end
     __vouch_prompt # entering
 else
     direnv hook fish | source; cd $ENVDIR

@@ -1,13 +1,15 @@
-# vouch's shell hook for bash. Use it with, in ~/.bashrc:
+# vouch's shell hook for bash (5 or later). Use it with, in ~/.bashrc:
 #   eval "$(vouch hook bash)"
 #
 # Before each prompt: in a folder with an allowed .vouch.toml (there or in
 # a folder above), its target's environment is exported; leaving the folder
 # puts back what was there before; the token is refreshed shortly before
 # VOUCH_EXPIRES_AT. When neither the folder nor the clock calls for it, the
-# hook compares a few strings and starts no process. It keeps $?, the
-# PROMPT_COMMAND that was there, and works under set -u. Its own state is in
-# __vouch_* shell variables, which are not exported.
+# hook looks for the file (a few stat calls) and starts no process. It runs
+# last in PROMPT_COMMAND, leaving $? to what runs before it (and bash gives
+# the prompt the command's $? anyway), returns 0 (so `set -e` and ERR traps
+# are not set off), and works under set -u and nocasematch. Its own state is
+# in __vouch_* shell variables, which are not exported.
 
 __vouch_bin=@VOUCH@
 
@@ -35,31 +37,39 @@ __vouch_leave() {
   __vouch_store='' __vouch_stamp=''
 }
 
-# Ask vouch for the target's environment: $1 is enter or refresh. On a
-# failure vouch has printed one line; try again a minute later.
+# Ask vouch for the target's environment: $1 is enter, recheck or refresh.
+# Until vouch answers, the state says "try again in a minute", so a run cut
+# short (Ctrl-C) or failed (vouch printed one line) is retried.
 __vouch_export() {
   local out
+  [[ $1 == refresh ]] || __vouch_state=failed
+  __vouch_refresh_at=$((EPOCHSECONDS + 60))
   if out=$("$__vouch_bin" hook-export bash "$1" "$__vouch_file"); then
     eval "$out"
-  else
-    [[ $1 == refresh ]] || __vouch_state=failed
-    __vouch_refresh_at=$((EPOCHSECONDS + 60))
   fi
 }
 
+# A shell started outside any project with a target inherited (a terminal,
+# tmux or an editor started from a project folder) drops it: the values
+# belong to a folder this shell is not in.
+__vouch_drop_inherited() {
+  unset VOUCH_TARGET VOUCH_EXPIRES_AT PGHOST PGPORT PGUSER PGDATABASE PGPASSWORD \
+    PGPASSFILE PGSSLMODE PGSSLROOTCERT PGGSSENCMODE MYSQL_HOST MYSQL_TCP_PORT
+}
+
 __vouch_prompt() {
-  local status=$?
-  if [[ -n ${__vouch_file-} && ! -f $__vouch_file ]]; then
-    __vouch_dir=''   # the file went away (git checkout, rm): look again
+  # The nearest file, looked for at every prompt (a few stat calls): a
+  # folder changed, a file created, removed or moved in is seen at once.
+  # `[ ]` compares exactly, whatever nocasematch says.
+  __vouch_find
+  if [ "$__vouch_found" != "${__vouch_file-}" ]; then
+    __vouch_leave
+    __vouch_file=$__vouch_found
+    [[ -z $__vouch_file ]] || __vouch_export enter
   fi
-  if [[ ${PWD-} != "${__vouch_dir-}" ]]; then
-    __vouch_dir=${PWD-}
-    __vouch_find
-    if [[ $__vouch_found != "${__vouch_file-}" ]]; then
-      __vouch_leave
-      __vouch_file=$__vouch_found
-      [[ -z $__vouch_file ]] || __vouch_export enter
-    fi
+  if [[ -z ${__vouch_started-} ]]; then
+    __vouch_started=1
+    [[ -n ${__vouch_file-} || -z ${VOUCH_TARGET+set} ]] || __vouch_drop_inherited
   fi
   if [[ -n ${__vouch_file-} ]]; then
     case ${__vouch_state-} in
@@ -87,25 +97,25 @@ __vouch_prompt() {
         ;;
     esac
   fi
-  return "$status"
+  return 0
 }
 
-# First in PROMPT_COMMAND (a string or, bash 5.1+, an array), so $? is
-# still the command's when the hook runs and when what follows runs. Once
-# only, however often this is evaluated. The clock is EPOCHSECONDS: bash 5.
+# Last in PROMPT_COMMAND (a string or, bash 5.1+, an array), once only,
+# however often this is evaluated.
 if ((BASH_VERSINFO[0] < 5)); then
   echo "vouch: the shell hook needs bash 5 or later (this is bash $BASH_VERSION); it is not installed" >&2
 else
   __vouch_installed=
   for __vouch_pc in ${PROMPT_COMMAND[@]+"${PROMPT_COMMAND[@]}"}; do
-    [[ ";$__vouch_pc;" != *";__vouch_prompt;"* ]] || __vouch_installed=1
+    case $__vouch_pc in *__vouch_prompt*) __vouch_installed=1 ;; esac
   done
   if [[ -z $__vouch_installed ]]; then
     if [[ $(declare -p PROMPT_COMMAND 2>/dev/null) == "declare -a"* ]]; then
-      PROMPT_COMMAND=(__vouch_prompt "${PROMPT_COMMAND[@]}")
+      PROMPT_COMMAND+=(__vouch_prompt)
     else
       # shellcheck disable=SC2128,SC2178 # a plain string here
-      PROMPT_COMMAND="__vouch_prompt${PROMPT_COMMAND:+;$PROMPT_COMMAND}"
+      PROMPT_COMMAND="${PROMPT_COMMAND:+$PROMPT_COMMAND
+}__vouch_prompt"
     fi
   fi
   unset __vouch_installed __vouch_pc

@@ -5,13 +5,15 @@
 # a folder above), its target's environment is exported; leaving the folder
 # puts back what was there before; the token is refreshed shortly before it
 # expires. When neither the folder nor the clock calls for it, the hook
-# compares a few strings and starts no process (fish has no clock variable:
-# the time comes from /proc/uptime, read by the `read` builtin). It keeps
-# $status and other fish_prompt handlers. Its own state is in __vouch_*
-# global variables, which are not exported.
+# looks for the file (a few stat calls) and starts no process (fish has no
+# clock variable: the time comes from /proc/uptime, read by the `read`
+# builtin). It keeps $status and other fish_prompt handlers. Its own state
+# is in __vouch_* global variables, which are not exported.
 
 set -g __vouch_bin @VOUCH@
+set -g __vouch_started ''
 set -g __vouch_dir ''
+set -g __vouch_found ''
 set -g __vouch_file ''
 set -g __vouch_state ''
 set -g __vouch_rec ''
@@ -26,23 +28,25 @@ function __vouch_now
     echo $now
 end
 
-# The nearest .vouch.toml at or above $PWD ('' if none). A path with a
-# newline in it has no project file here: fish's command substitution
-# would split it.
+# The nearest .vouch.toml at or above $PWD, in __vouch_found ('' if none).
+# A path with a newline in it has no project file here: fish's command
+# substitution would split it.
 function __vouch_find
+    set -g __vouch_found ''
     set -l d $PWD
     if string match -q -r '\n' -- "$d"; or not string match -q -- '/*' "$d"
-        echo ''
         return 0
     end
     while true
         if test -f "$d/.vouch.toml"
-            string replace -r '/$' '' -- $d | read -l base
-            echo "$base/.vouch.toml"
+            if test "$d" = /
+                set -g __vouch_found /.vouch.toml
+            else
+                set -g __vouch_found "$d/.vouch.toml"
+            end
             return 0
         end
         if test -z "$d" -o "$d" = /
-            echo ''
             return 0
         end
         set d (string replace -r '/[^/]*$' '' -- $d)
@@ -62,29 +66,47 @@ function __vouch_leave
     set -g __vouch_stamp ''
 end
 
-# Ask vouch for the target's environment: $argv[1] is enter or refresh. On
-# a failure vouch has printed one line; try again a minute later.
+# Ask vouch for the target's environment: $argv[1] is enter, recheck or
+# refresh. Until vouch answers, the state says "try again in a minute", so a
+# run cut short (Ctrl-C) or failed (vouch printed one line) is retried.
 function __vouch_export
+    test "$argv[1]" = refresh; or set -g __vouch_state failed
+    set -g __vouch_refresh_at (math (__vouch_now) + 60)
     set -l out ($__vouch_bin hook-export fish $argv[1] $__vouch_file | string collect)
     if test $pipestatus[1] -eq 0
         eval $out
-    else
-        test "$argv[1]" = refresh; or set -g __vouch_state failed
-        set -g __vouch_refresh_at (math (__vouch_now) + 60)
     end
 end
 
+# A shell started outside any project with a target inherited (a terminal,
+# tmux or an editor started from a project folder) drops it: the values
+# belong to a folder this shell is not in.
+function __vouch_drop_inherited
+    set -e VOUCH_TARGET VOUCH_EXPIRES_AT PGHOST PGPORT PGUSER PGDATABASE PGPASSWORD \
+        PGPASSFILE PGSSLMODE PGSSLROOTCERT PGGSSENCMODE MYSQL_HOST MYSQL_TCP_PORT
+end
+
 function __vouch_prompt --on-event fish_prompt
-    if test -n "$__vouch_file"; and not test -f "$__vouch_file"
-        set -g __vouch_dir '' # the file went away (git checkout, rm): look again
-    end
-    if test "$PWD" != "$__vouch_dir"
+    # The nearest file: looked for from $PWD up when the folder changed or
+    # the file went away; otherwise (each step up costs fish a command
+    # substitution) only a file created in this very folder is looked for.
+    if test "$PWD" != "$__vouch_dir"; or begin
+            test -n "$__vouch_file"; and not test -f "$__vouch_file"
+        end
         set -g __vouch_dir $PWD
-        set -l found (__vouch_find)
-        if test "$found" != "$__vouch_file"
-            __vouch_leave
-            set -g __vouch_file $found
-            test -z "$__vouch_file"; or __vouch_export enter
+        __vouch_find
+    else if test "$PWD" != /; and test "$__vouch_file" != "$PWD/.vouch.toml"; and test -f "$PWD/.vouch.toml"
+        set -g __vouch_found "$PWD/.vouch.toml"
+    end
+    if test "$__vouch_found" != "$__vouch_file"
+        __vouch_leave
+        set -g __vouch_file $__vouch_found
+        test -z "$__vouch_file"; or __vouch_export enter
+    end
+    if test -z "$__vouch_started"
+        set -g __vouch_started 1
+        if test -z "$__vouch_file"; and set -q VOUCH_TARGET
+            __vouch_drop_inherited
         end
     end
     test -n "$__vouch_file"; or return

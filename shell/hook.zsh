@@ -1,18 +1,17 @@
 # vouch's shell hook for zsh. Use it with, in ~/.zshrc:
 #   eval "$(vouch hook zsh)"
 #
-# Before each prompt (precmd): in a folder with an allowed .vouch.toml
-# (there or in a folder above), its target's environment is exported;
-# leaving the folder puts back what was there before; the token is
-# refreshed shortly before VOUCH_EXPIRES_AT. When neither the folder nor
-# the clock calls for it, the hook compares a few strings and starts no
-# process. It keeps $?, other precmd functions, and works under
-# setopt nounset. Its own state is in __vouch_* shell variables, which are
-# not exported.
+# Before each prompt (precmd): in a folder with an allowed .vouch.toml (there or in
+# a folder above), its target's environment is exported; leaving the folder
+# puts back what was there before; the token is refreshed shortly before
+# VOUCH_EXPIRES_AT. When neither the folder nor the clock calls for it, the
+# hook looks for the file (a few stat calls) and starts no process. It keeps
+# $? and other precmd functions, and works under setopt nounset. Its own
+# state is in __vouch_* shell variables, which are not exported.
 
 zmodload -F zsh/datetime p:EPOCHSECONDS
 typeset -g __vouch_bin=@VOUCH@
-typeset -g __vouch_dir= __vouch_file= __vouch_found= __vouch_state= __vouch_rec=
+typeset -g __vouch_file= __vouch_found= __vouch_state= __vouch_rec= __vouch_started=
 typeset -g __vouch_refresh_at= __vouch_restore= __vouch_store= __vouch_stamp=
 
 # The nearest .vouch.toml at or above $PWD, in __vouch_found ('' if none).
@@ -32,40 +31,48 @@ __vouch_find() {
 
 # Put back what the folder's target replaced.
 __vouch_leave() {
-  if [[ -n $__vouch_restore ]]; then
+  if [[ -n ${__vouch_restore-} ]]; then
     eval "$__vouch_restore"
   fi
   __vouch_restore='' __vouch_state='' __vouch_rec='' __vouch_refresh_at=''
   __vouch_store='' __vouch_stamp=''
 }
 
-# Ask vouch for the target's environment: $1 is enter or refresh. On a
-# failure vouch has printed one line; try again a minute later.
+# Ask vouch for the target's environment: $1 is enter, recheck or refresh.
+# Until vouch answers, the state says "try again in a minute", so a run cut
+# short (Ctrl-C) or failed (vouch printed one line) is retried.
 __vouch_export() {
   local out
+  [[ $1 == refresh ]] || __vouch_state=failed
+  __vouch_refresh_at=$((EPOCHSECONDS + 60))
   if out=$("$__vouch_bin" hook-export zsh "$1" "$__vouch_file"); then
     eval "$out"
-  else
-    [[ $1 == refresh ]] || __vouch_state=failed
-    __vouch_refresh_at=$((EPOCHSECONDS + 60))
   fi
 }
 
+# A shell started outside any project with a target inherited (a terminal,
+# tmux or an editor started from a project folder) drops it: the values
+# belong to a folder this shell is not in.
+__vouch_drop_inherited() {
+  unset VOUCH_TARGET VOUCH_EXPIRES_AT PGHOST PGPORT PGUSER PGDATABASE PGPASSWORD \
+    PGPASSFILE PGSSLMODE PGSSLROOTCERT PGGSSENCMODE MYSQL_HOST MYSQL_TCP_PORT
+}
+
 __vouch_precmd() {
-  if [[ -n $__vouch_file && ! -f $__vouch_file ]]; then
-    __vouch_dir=''   # the file went away (git checkout, rm): look again
+  # The nearest file, looked for at every prompt (a few stat calls): a
+  # folder changed, a file created, removed or moved in is seen at once.
+  __vouch_find
+  if [ "$__vouch_found" != "${__vouch_file-}" ]; then
+    __vouch_leave
+    __vouch_file=$__vouch_found
+    [[ -z $__vouch_file ]] || __vouch_export enter
   fi
-  if [[ ${PWD-} != "$__vouch_dir" ]]; then
-    __vouch_dir=${PWD-}
-    __vouch_find
-    if [[ $__vouch_found != "$__vouch_file" ]]; then
-      __vouch_leave
-      __vouch_file=$__vouch_found
-      [[ -z $__vouch_file ]] || __vouch_export enter
-    fi
+  if [[ -z ${__vouch_started-} ]]; then
+    __vouch_started=1
+    [[ -n ${__vouch_file-} || -z ${VOUCH_TARGET+set} ]] || __vouch_drop_inherited
   fi
-  if [[ -n $__vouch_file ]]; then
-    case $__vouch_state in
+  if [[ -n ${__vouch_file-} ]]; then
+    case ${__vouch_state-} in
       active)
         # The record has the file's time: another time means an edit.
         if [[ ! -e $__vouch_rec || $__vouch_file -nt $__vouch_rec || $__vouch_file -ot $__vouch_rec ]]; then

@@ -109,7 +109,7 @@ pub struct EnvArgs {
 
     /// A named target (config.toml, or an allowed .vouch.toml) instead of,
     /// or as defaults for, a client command line.
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", value_hint = clap::ValueHint::Other)]
     pub target: Option<String>,
 
     /// As for exec.
@@ -286,7 +286,7 @@ pub struct ExecArgs {
     /// and TLS settings as defaults the client's own arguments override
     /// (default: $VOUCH_TARGET). Targets come from an allowed .vouch.toml
     /// at or above the current folder, then config.toml.
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", value_hint = clap::ValueHint::Other)]
     pub target: Option<String>,
 
     /// Set by `vouch env` and the hook: describe instead of running.

@@ -577,7 +577,13 @@ impl ConfigFile {
     pub fn parse(path: &Path, text: &str, home: Option<&Path>) -> Result<ConfigFile> {
         let raw: RawFile = toml::from_str(text).map_err(|e| {
             let at = e.span().map(|s| line_col(text, s.start));
-            Error::config(located(path, at, e.message().trim_end()))
+            let msg = e.message().trim_end();
+            let hint = if msg.starts_with("unknown field `default`") {
+                " (default = \"NAME\" belongs in a project's .vouch.toml; here, name the target with --target or VOUCH_TARGET)"
+            } else {
+                ""
+            };
+            Error::config(located(path, at, &format!("{msg}{hint}")))
         })?;
         let cx = Cx {
             path,
@@ -2389,11 +2395,11 @@ mod tests {
             }
         }
         if !nix::unistd::geteuid().is_root() {
-            eprintln!("skipped: needs root to give a directory to nobody");
+            crate::say!("skipped: needs root to give a directory to nobody");
             return;
         }
         let Ok(Some(nobody)) = nix::unistd::User::from_name("nobody") else {
-            eprintln!("skipped: no user nobody");
+            crate::say!("skipped: no user nobody");
             return;
         };
         let tmp = tempfile::tempdir().unwrap();

@@ -3,6 +3,17 @@
 //! signing, the exec plan) lives in small modules; effects (files, env,
 //! credential sources, execve) stay at the edges.
 
+/// `eprintln!` that never panics: stderr may be a closed pipe
+/// (`vouch ... 2>&1 | head`), and a message that cannot be shown must not
+/// turn a result into a crash.
+#[macro_export]
+macro_rules! say {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($t)*);
+    }};
+}
+
 pub mod app;
 pub mod awsapi;
 pub mod ca;

@@ -14,7 +14,7 @@ fn main() {
     match vouch::app::run(cli) {
         Ok(code) => std::process::exit(code),
         Err(e) => {
-            eprintln!("vouch: {}", vouch::error::printable(&e.message));
+            vouch::say!("vouch: {}", vouch::error::printable(&e.message));
             std::process::exit(e.code.code());
         }
     }

@@ -167,11 +167,17 @@ pub fn alias_script(shell: Shell, vouch_path: &str, clients: &[&str]) -> String 
                 .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'),
             "client name {c:?}"
         );
-        out.push_str(
-            &per_client
-                .replace("@VOUCH@", &quote(shell, vouch_path))
-                .replace("@CLIENT@", c),
-        );
+        let text = per_client
+            .replace("@VOUCH@", &quote(shell, vouch_path))
+            .replace("@CLIENT@", c);
+        if shell == Shell::Bash && c.contains('-') {
+            // bash in POSIX mode allows no '-' in a function name.
+            out.push_str("if ! shopt -qo posix; then\n");
+            out.push_str(&text);
+            out.push_str("fi\n");
+        } else {
+            out.push_str(&text);
+        }
     }
     out
 }

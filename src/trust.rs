@@ -92,14 +92,49 @@ fn records_of(dir: &Path, path: &Path) -> Result<Vec<PathBuf>> {
     Ok(out)
 }
 
+/// The store as found: a directory of this user's that nobody else can
+/// write or read. One that is open is refused, not quietly closed: records
+/// may have been put there by someone else.
+fn closed_store(dir: &Path) -> Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    let meta = match fs::symlink_metadata(dir) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(Error::io(format!("cannot inspect {}", shown(dir)), &e)),
+    };
+    let me = nix::unistd::geteuid().as_raw();
+    if !meta.is_dir() || meta.uid() != me || meta.mode() & 0o077 != 0 {
+        return Err(Error::denied(format!(
+            "{} (where vouch records allowed project files) is {}, so its records cannot be believed; check what is in it, then make it yours and private (chmod 700), or remove it",
+            shown(dir),
+            if !meta.is_dir() {
+                "not a directory".to_string()
+            } else if meta.uid() != me {
+                format!("owned by uid {}", meta.uid())
+            } else {
+                format!("open to others (mode {:o})", meta.mode() & 0o777)
+            }
+        )));
+    }
+    private_dir(dir)
+}
+
+/// A record counts only when it is the user's own, private file.
+fn believable(record: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    fs::symlink_metadata(record).is_ok_and(|m| {
+        m.is_file() && m.uid() == nix::unistd::geteuid().as_raw() && m.mode() & 0o077 == 0
+    })
+}
+
 /// Look the file up in the store.
 pub fn check(dir: &Path, path: &Path, content: &[u8]) -> Result<Verdict> {
     if !dir.exists() {
         return Ok(Verdict::Unknown);
     }
     // A record is only believed in a directory nobody else controls.
-    private_dir(dir)?;
-    if record_path(dir, path, content).is_file() {
+    closed_store(dir)?;
+    if believable(&record_path(dir, path, content)) {
         return Ok(Verdict::Allowed);
     }
     Ok(if records_of(dir, path)?.is_empty() {
@@ -112,6 +147,7 @@ pub fn check(dir: &Path, path: &Path, content: &[u8]) -> Result<Verdict> {
 /// Record `content` of `path` as allowed (the path's other records go),
 /// with the file's modification time `mtime`. Returns the record's path.
 pub fn allow(dir: &Path, path: &Path, content: &[u8], mtime: SystemTime) -> Result<PathBuf> {
+    closed_store(dir)?;
     private_dir(dir)?;
     let record = record_path(dir, path, content);
     let tmp = dir.join(format!(".tmp.{}", std::process::id()));
@@ -159,6 +195,7 @@ pub fn mtime(p: &Path) -> Option<SystemTime> {
 /// looks again when the store changed after it. Creates the store so
 /// there is something to compare with.
 pub fn stamp(dir: &Path, path: &Path) -> Result<PathBuf> {
+    closed_store(dir)?;
     private_dir(dir)?;
     let pending = dir.with_file_name("pending");
     private_dir(&pending)?;
@@ -176,9 +213,7 @@ pub fn stamp(dir: &Path, path: &Path) -> Result<PathBuf> {
 
 /// Remove the records of `path`; true when there was one.
 pub fn deny(dir: &Path, path: &Path) -> Result<bool> {
-    if dir.exists() {
-        private_dir(dir)?;
-    }
+    closed_store(dir)?;
     let records = records_of(dir, path)?;
     for r in &records {
         fs::remove_file(r).map_err(|e| Error::io(format!("cannot remove {}", shown(r)), &e))?;
@@ -242,6 +277,32 @@ mod tests {
         fs::create_dir(dir.join("0".repeat(64))).unwrap();
         let e = deny(&dir, file).unwrap_err();
         assert!(e.message.contains("cannot read"), "{}", e.message);
+    }
+
+    #[test]
+    fn an_open_store_is_refused_not_closed() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("allow");
+        let file = Path::new("/w/.vouch.toml");
+        allow(&dir, file, b"a", T).unwrap();
+        fs::set_permissions(&dir, fs::Permissions::from_mode(0o777)).unwrap();
+        let e = check(&dir, file, b"a").unwrap_err();
+        assert_eq!(e.code, crate::error::ExitCode::PermissionDenied);
+        assert!(
+            e.message.contains("open to others (mode 777)"),
+            "{}",
+            e.message
+        );
+        assert_eq!(
+            fs::metadata(&dir).unwrap().permissions().mode() & 0o777,
+            0o777,
+            "left as it was"
+        );
+        fs::set_permissions(&dir, fs::Permissions::from_mode(0o700)).unwrap();
+        // A record that is not private is not believed.
+        let rec = record_path(&dir, file, b"a");
+        fs::set_permissions(&rec, fs::Permissions::from_mode(0o644)).unwrap();
+        assert_eq!(check(&dir, file, b"a").unwrap(), Verdict::Changed);
     }
 
     #[test]

@@ -160,7 +160,7 @@ fn a_project_file_is_used_only_after_vouch_allow() {
     // What was allowed is shown, target by target.
     assert!(
         text(&out.stderr).contains(&format!(
-            "\n  proj: postgres app@{}:{} db app\n",
+            "\n  proj (the shell hook's): postgres app@{}:{} db app\n",
             rig.name(),
             rig.port()
         )),

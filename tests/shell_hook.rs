@@ -24,12 +24,15 @@ const AKID: &str = "AKIAEXAMPLE0000001";
 const T: Duration = Duration::from_secs(20);
 
 /// What the hook exports for a PostgreSQL target (and what it restores).
+/// `TOKEN` is not a variable: [`render`] shows the line of `$PGPASSFILE`.
 const PG_VARS: &[&str] = &[
     "PGHOST",
     "PGPORT",
     "PGUSER",
     "PGDATABASE",
     "PGPASSWORD",
+    "PGPASSFILE",
+    "TOKEN",
     "PGSSLMODE",
     "PGSSLROOTCERT",
     "PGGSSENCMODE",
@@ -434,11 +437,19 @@ fn render(sh: Sh, steps: &[Step]) -> String {
             (Prompt, Sh::Fish) => s.push_str("emit fish_prompt\n"),
             (Show(names), Sh::Bash | Sh::Zsh) => {
                 for n in *names {
+                    if *n == "TOKEN" {
+                        s.push_str(&format!("if [ -n \"${{PGPASSFILE-}}\" ]; then printf 'TOKEN=%s\\n' \"$(cat \"$PGPASSFILE\")\"; else echo 'TOKEN={UNSET}'; fi\n"));
+                        continue;
+                    }
                     s.push_str(&format!("printf '%s=%s\\n' {n} \"${{{n}-{UNSET}}}\"\n"));
                 }
             }
             (Show(names), Sh::Fish) => {
                 for n in *names {
+                    if *n == "TOKEN" {
+                        s.push_str(&format!("if set -q PGPASSFILE; printf 'TOKEN=%s\\n' (cat $PGPASSFILE); else; echo 'TOKEN={UNSET}'; end\n"));
+                        continue;
+                    }
                     s.push_str(&format!(
                         "if set -q {n}; printf '%s=%s\\n' {n} \"${n}\"; else; echo '{n}={UNSET}'; end\n"
                     ));
@@ -538,6 +549,24 @@ fn assert_restored(run: &Run, section: &str, prev: &str) {
     }
 }
 
+/// The token of a password-file line `HOST:5432:*:USER:TOKEN` (with `\:`
+/// and `\\` escapes), checking the other fields.
+#[track_caller]
+fn pgpass_token(line: &str, user: &str) -> String {
+    let mut fields = vec![String::new()];
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => fields.last_mut().unwrap().push(chars.next().unwrap()),
+            ':' if fields.len() < 5 => fields.push(String::new()),
+            c => fields.last_mut().unwrap().push(c),
+        }
+    }
+    assert_eq!(fields.len(), 5, "{line}");
+    assert_eq!(fields[..4], [RDS_HOST, "5432", "*", user], "{line}");
+    fields.pop().unwrap()
+}
+
 /// Asserts the project's target is exported.
 #[track_caller]
 fn assert_exported(run: &Run, section: &str, user: &str) {
@@ -550,7 +579,14 @@ fn assert_exported(run: &Run, section: &str, user: &str) {
     assert_eq!(get("PGDATABASE"), "hook db", "{section}\n{}", run.all);
     assert_eq!(get("PGSSLMODE"), "verify-full", "{section}\n{}", run.all);
     assert_eq!(get("PGGSSENCMODE"), "disable", "{section}\n{}", run.all);
-    let token = get("PGPASSWORD");
+    // The token is in a private password file for this host, port and
+    // user only; PGPASSWORD (offered to any server) is not set.
+    assert_eq!(get("PGPASSWORD"), UNSET, "{section}\n{}", run.all);
+    let passfile = get("PGPASSFILE");
+    let mode = std::fs::metadata(passfile).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600, "{section}: {passfile}");
+    let token = pgpass_token(get("TOKEN"), user);
+    let token = token.as_str();
     assert!(
         token.starts_with(&format!("{RDS_HOST}:5432/?Action=connect&DBUser=")),
         "{section}: {token}\n{}",
@@ -730,10 +766,12 @@ fn hook_enter_leave_allow_deny_edit_fish() {
     hook_flow(Sh::Fish);
 }
 
-/// bash: the prompt function gives back the command's `$?`, whether it
-/// runs vouch (entering) or not.
+/// bash: the hook runs last in PROMPT_COMMAND (what runs before it sees
+/// the command's `$?`; bash gives the prompt that `$?` itself) and returns
+/// 0, so neither `set -e` nor an ERR trap goes off, whether it runs vouch
+/// (entering) or not.
 #[test]
-fn hook_keeps_the_exit_status_bash() {
+fn hook_never_sets_off_errexit_or_err_traps_bash() {
     if !shells::available(Sh::Bash) {
         return;
     }
@@ -741,15 +779,17 @@ fn hook_keeps_the_exit_status_bash() {
     fx.write_project(&fx.proj, &hook_project("u"));
     fx.allow(&fx.proj);
     let steps = [
-        Cmd("(exit 3); __vouch_prompt; echo \"rc=$?\""),
-        Cmd("cd \"$PROJ\"; (exit 4); __vouch_prompt; echo \"rc=$?\""),
-        Cmd("(exit 5); __vouch_prompt; echo \"rc=$?\""),
-        Cmd("cd /; (exit 6); __vouch_prompt; echo \"rc=$?\""),
-        Cmd("echo \"PROMPT_COMMAND=$PROMPT_COMMAND\""),
+        Cmd("PROMPT_COMMAND=(mine); eval \"$(\"$VBIN\" hook bash)\""),
+        Cmd("trap 'echo ERR-TRAP' ERR; set -e"),
+        Cmd("(exit 3) || __vouch_prompt; echo \"rc=$?\""),
+        Cmd("cd \"$PROJ\"; (exit 4) || __vouch_prompt; echo \"rc=$?\""),
+        Cmd("(exit 5) || __vouch_prompt; echo \"rc=$?\""),
+        Cmd("cd /; (exit 6) || __vouch_prompt; echo \"rc=$?\""),
+        Cmd("echo \"PROMPT_COMMAND=${PROMPT_COMMAND[*]}\""),
     ];
     let run = run_hook(&fx, Sh::Bash, &steps, &[], &fx.root);
     assert_eq!(
-        run.out[""], "rc=3\nrc=4\nrc=5\nrc=6\nPROMPT_COMMAND=__vouch_prompt\n",
+        run.out[""], "rc=0\nrc=0\nrc=0\nrc=0\nPROMPT_COMMAND=mine __vouch_prompt\n",
         "{}",
         run.all
     );
@@ -879,10 +919,7 @@ fn hook_refresh(sh: Sh) {
     );
     assert_exported(&run, "in", "u");
     assert_exported(&run, "refreshed", "u");
-    let (t1, t2) = (
-        run.var("in", "PGPASSWORD"),
-        run.var("refreshed", "PGPASSWORD"),
-    );
+    let (t1, t2) = (run.var("in", "TOKEN"), run.var("refreshed", "TOKEN"));
     assert_ne!(t1, t2, "a new token\n{}", run.all);
     let (e1, e2): (u64, u64) = (
         run.var("in", "VOUCH_EXPIRES_AT").parse().unwrap(),
@@ -1036,7 +1073,8 @@ fn hook_installs_once_bash() {
         let out = fx.script(Sh::Bash, &script, &[], &fx.root);
         assert!(out.status.success(), "{}", describe(&out));
         let got = text(&out.stdout);
-        if got.matches("__vouch_prompt").count() != 1 || !got.starts_with("__vouch_prompt") {
+        if got.matches("__vouch_prompt").count() != 1 || !got.trim_end().ends_with("__vouch_prompt")
+        {
             wrong.push(format!(
                 "{setup:?} then the hook twice: PROMPT_COMMAND {got:?}"
             ));
@@ -1150,11 +1188,11 @@ fn interactive(sh: Sh, bash_array: bool, refresh: bool) {
         // Moving within the project keeps the token; the clock refreshes
         // it about 5 s after it was issued (900 - 895).
         assert_eq!(s.run("cd ..", T), "");
-        let t1 = s.run("printenv PGPASSWORD", T);
+        let t1 = s.run("cat \"$PGPASSFILE\"", T);
         let e1: u64 = s.run("printenv VOUCH_EXPIRES_AT", T).parse().unwrap();
         assert!(t1.starts_with(RDS_HOST), "{t1}");
         let t2 = loop {
-            let t = s.run("printenv PGPASSWORD", T);
+            let t = s.run("cat \"$PGPASSFILE\"", T);
             if t != t1 {
                 break t;
             }
@@ -1182,6 +1220,7 @@ fn interactive(sh: Sh, bash_array: bool, refresh: bool) {
     assert_eq!(s.run("cd /", T), "");
     assert_eq!(s.run("printenv PGUSER", T), "");
     assert_eq!(s.run("printenv PGPASSWORD", T), "");
+    assert_eq!(s.run("printenv PGPASSFILE", T), "");
     assert_eq!(s.run("printenv PGHOST", T), "prev-host");
     assert_eq!(s.run("false", T), "");
     assert_eq!(s.run(&format!("echo {st}"), T), "1");
@@ -1352,7 +1391,8 @@ fn no_process_per_prompt_fish() {
 fn standin_bin(fx: &Fx) -> String {
     let bin = fx.root.join("bin");
     std::fs::create_dir_all(&bin).unwrap();
-    let psql = "#!/bin/sh\nprintf 'standin token=%s by-vouch=%s args=%s\\n' \"${PGPASSWORD:+yes}\" \"${VOUCH_EXEC_SKIP:+yes}\" \"$*\"\n";
+    // token=yes: PGPASSWORD (vouch exec); token=file: only the hook's PGPASSFILE.
+    let psql = "#!/bin/sh\nt=${PGPASSWORD:+yes}\n[ -z \"$t\" ] && [ -n \"$PGPASSFILE\" ] && t=file\nprintf 'standin token=%s by-vouch=%s args=%s\\n' \"$t\" \"${VOUCH_EXEC_SKIP:+yes}\" \"$*\"\n";
     // vouch asks a mysql client which one it is: the real one answers.
     let mysql = "#!/bin/sh\n[ \"$1\" = --version ] && exec /usr/bin/mysql --version\nprintf 'standin token=%s by-vouch=%s args=%s\\n' \"${MYSQL_PWD:+yes}\" \"${VOUCH_EXEC_SKIP:+yes}\" \"$*\"\n";
     for (name, script) in [("psql", psql), ("mysql", mysql)] {
@@ -1411,13 +1451,14 @@ fn alias_with_hook(sh: Sh) {
     let lines: Vec<&str> = got.lines().collect();
     assert_eq!(lines.len(), 4, "{sh}: {}", describe(&out));
     // psql: the hook's PG* variables and a fresh token either way (the
-    // hook exported one), but only the wrapper goes through vouch.
+    // hook's is in its password file), but only the wrapper goes through
+    // vouch.
     assert_eq!(
         lines[0], "standin token=yes by-vouch=yes args=-c select 1",
         "{sh}"
     );
     assert_eq!(
-        lines[1], "standin token=yes by-vouch= args=-c select 1",
+        lines[1], "standin token=file by-vouch= args=-c select 1",
         "{sh}"
     );
     // mysql: the wrapper passes the target from VOUCH_TARGET and the token;
@@ -1779,7 +1820,7 @@ fn allow_refuses_a_project_ca_and_shows_what_it_trusts() {
     assert_eq!(
         err,
         format!(
-            "vouch: allowed {}\n  app (the shell's default): postgres app@localhost:15432, token signed for {RDS_HOST}\n  rep: mysql db.example.com\n",
+            "vouch: allowed {}\n  app (the shell hook's): postgres app@localhost:15432, token signed for {RDS_HOST}\n  rep: mysql db.example.com\n",
             file.display()
         )
     );
@@ -2161,4 +2202,274 @@ fn escapes_relative_deny_and_alias_paths() {
             describe(&out)
         );
     }
+}
+
+// ---------------------------------------------------------------------------
+// 8. Second hostile round and a new user's trial.
+
+/// A project file created (or allowed) while the shell is already in the
+/// folder is picked up at the next prompt, without a `cd`.
+fn file_appears(sh: Sh) {
+    if !shells::available(sh) {
+        return;
+    }
+    let fx = Fx::new();
+    let src = fx.root.join("src.toml");
+    std::fs::write(&src, hook_project("new-user")).unwrap();
+    let src_s = Fx::s(&src);
+    let steps = [
+        Cmd("cd \"$PROJ\""),
+        Prompt,
+        Cmd("cp \"$SRC\" \"$PROJ/.vouch.toml\""),
+        Mark("created"),
+        Prompt,
+        Show(PG_VARS),
+        Cmd("vouch allow"),
+        Mark("allowed"),
+        Prompt,
+        Show(PG_VARS),
+    ];
+    let run = run_hook(&fx, sh, &steps, &[("SRC", &src_s)], &fx.root);
+    assert_eq!(run.var("created", "TOKEN"), UNSET, "{}", run.all);
+    assert!(
+        run.err("created").contains("is not allowed"),
+        "announced: {}",
+        run.all
+    );
+    assert_exported(&run, "allowed", "new-user");
+}
+
+#[test]
+fn a_file_created_in_the_folder_is_seen_bash() {
+    file_appears(Sh::Bash);
+}
+
+#[test]
+fn a_file_created_in_the_folder_is_seen_zsh() {
+    file_appears(Sh::Zsh);
+}
+
+#[test]
+fn a_file_created_in_the_folder_is_seen_fish() {
+    file_appears(Sh::Fish);
+}
+
+/// A shell that starts outside any project with a target inherited (tmux
+/// or an editor started from a project folder) drops it at its first
+/// prompt; one that starts inside keeps the project's own.
+fn inherited_outside(sh: Sh) {
+    if !shells::available(sh) {
+        return;
+    }
+    let fx = Fx::new();
+    let steps = [Prompt, Mark("first"), Show(PG_VARS), Show(&["MYSQL_HOST"])];
+    let inherited = [
+        ("PGHOST", RDS_HOST),
+        ("PGPASSFILE", "/nonexistent/pgpass"),
+        ("PGPASSWORD", "outer-token"),
+        ("MYSQL_HOST", "db.example.com"),
+        ("VOUCH_TARGET", "prod"),
+        ("VOUCH_EXPIRES_AT", "1"),
+    ];
+    let run = run_hook(&fx, sh, &steps, &inherited, &fx.root);
+    for n in PG_VARS.iter().chain(&["MYSQL_HOST"]) {
+        assert_eq!(run.var("first", n), UNSET, "{n}\n{}", run.all);
+    }
+    // Without VOUCH_TARGET the user's own variables stay.
+    let run = run_hook(&fx, sh, &steps, &[("PGHOST", "mine")], &fx.root);
+    assert_eq!(run.var("first", "PGHOST"), "mine", "{}", run.all);
+}
+
+#[test]
+fn an_inherited_target_outside_a_project_is_dropped_bash() {
+    inherited_outside(Sh::Bash);
+}
+
+#[test]
+fn an_inherited_target_outside_a_project_is_dropped_zsh() {
+    inherited_outside(Sh::Zsh);
+}
+
+#[test]
+fn an_inherited_target_outside_a_project_is_dropped_fish() {
+    inherited_outside(Sh::Fish);
+}
+
+/// bash's nocasematch does not hide a change of folder from the hook.
+#[test]
+fn nocasematch_does_not_hide_a_folder_change_bash() {
+    let fx = Fx::new();
+    let upper = fx.root.join("Case");
+    let lower = fx.root.join("case");
+    std::fs::create_dir_all(&upper).unwrap();
+    std::fs::create_dir_all(&lower).unwrap();
+    fx.write_project(&upper, &hook_project("u"));
+    fx.allow(&upper);
+    let steps = [
+        Cmd("shopt -s nocasematch"),
+        Cmd("cd \"$ROOT/Case\""),
+        Prompt,
+        Mark("upper"),
+        Show(&["VOUCH_TARGET"]),
+        Cmd("cd \"$ROOT/case\""),
+        Prompt,
+        Mark("lower"),
+        Show(&["VOUCH_TARGET", "PGPASSFILE"]),
+    ];
+    let run = run_hook(&fx, Sh::Bash, &steps, &[], &fx.root);
+    assert_eq!(run.var("upper", "VOUCH_TARGET"), "app", "{}", run.all);
+    assert_eq!(run.var("lower", "VOUCH_TARGET"), UNSET, "{}", run.all);
+    assert_eq!(run.var("lower", "PGPASSFILE"), UNSET, "{}", run.all);
+}
+
+/// The wrappers load in bash's POSIX mode too (names with '-' left out).
+#[test]
+fn aliases_load_in_posix_mode_bash() {
+    let fx = Fx::new();
+    let script = "set -o posix\neval \"$(\"$VBIN\" alias bash mariadb-dump psql)\"\necho \"rc=$?\"\ntype -t psql\n[ \"$(type -t mariadb-dump)\" != function ] && echo not-wrapped\n";
+    let out = fx.script(Sh::Bash, script, &[], &fx.root);
+    assert_eq!(
+        text(&out.stdout),
+        "rc=0\nfunction\nnot-wrapped\n",
+        "{}",
+        describe(&out)
+    );
+}
+
+/// hook-export gives up after its time limit (a credential_process that
+/// never answers) with one line and exit 4, instead of freezing the prompt.
+#[test]
+fn hook_export_has_a_time_limit() {
+    let fx = Fx::new();
+    fx.write_project(&fx.proj, &hook_project("u"));
+    fx.allow(&fx.proj);
+    std::fs::write(
+        fx.home.join("aws-config"),
+        "[default]\ncredential_process = /bin/sleep 60\n",
+    )
+    .unwrap();
+    let file = fx.proj.join(".vouch.toml");
+    let mut cmd = Command::new(vouch_bin());
+    cmd.args(["hook-export", "bash", "enter"])
+        .arg(&file)
+        .current_dir(&fx.proj)
+        .stdin(Stdio::null());
+    scrub(&mut cmd);
+    cmd.envs(fx.env())
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .env("VOUCH_HOOK_TIME_LIMIT", "2");
+    // stderr to a file: the abandoned credential_process keeps it open (the
+    // shell reads only stdout, which it does not hold).
+    let err_file = fx.root.join("stderr");
+    cmd.stderr(std::fs::File::create(&err_file).unwrap());
+    let start = Instant::now();
+    let out = cmd.output().unwrap();
+    assert!(
+        start.elapsed() < Duration::from_secs(20),
+        "{:?}",
+        start.elapsed()
+    );
+    assert_eq!(out.status.code(), Some(4), "{}", describe(&out));
+    assert_eq!(
+        std::fs::read_to_string(&err_file).unwrap(),
+        "vouch: gave up waiting for credentials (vouch status says more); the hook tries again in a minute\n"
+    );
+    assert!(out.stdout.is_empty(), "{}", describe(&out));
+}
+
+/// A closed stderr (`vouch ... 2>&1 | head`) is not a crash: the exit code
+/// is the command's own.
+#[test]
+fn a_closed_stderr_does_not_change_the_exit_code() {
+    let fx = Fx::new();
+    fx.write_project(&fx.proj, &hook_project("u"));
+    for (args, want) in [(vec!["allow"], 0), (vec!["env", "--target", "nope"], 6)] {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let mut cmd = Command::new(vouch_bin());
+        cmd.args(&args)
+            .current_dir(&fx.proj)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(writer);
+        scrub(&mut cmd);
+        cmd.envs(fx.env());
+        let st = cmd.status().unwrap();
+        assert_eq!(st.code(), Some(want), "{args:?}");
+    }
+}
+
+/// The hook's token is not sent to a server the target does not name: a
+/// bare `psql` to a Unix socket in a project folder offers no password
+/// (PGPASSWORD would go to any server; the password file names the host).
+#[test]
+fn a_bare_psql_to_another_server_gets_no_token() {
+    if which::which("psql").is_err() {
+        return missing("psql");
+    }
+    let fx = Fx::new();
+    fx.write_project(&fx.proj, &hook_project("app"));
+    fx.allow(&fx.proj);
+    // A server on a Unix socket that asks for a cleartext password and
+    // writes down whatever it is sent.
+    let sock_dir = fx.root.join("sock");
+    std::fs::create_dir_all(&sock_dir).unwrap();
+    let got = fx.root.join("got-password");
+    let server = r#"
+import os, socket, struct, sys
+d, got = sys.argv[1], sys.argv[2]
+s = socket.socket(socket.AF_UNIX)
+s.bind(os.path.join(d, ".s.PGSQL.5432"))
+s.listen(5)
+open(os.path.join(d, "ready"), "w").close()
+s.settimeout(20)
+for _ in range(2):
+    try:
+        c, _ = s.accept()
+    except OSError:
+        break
+    c.settimeout(5)
+    try:
+        n = struct.unpack("!I", c.recv(4))[0]
+        c.recv(n - 4)
+        c.sendall(b"R" + struct.pack("!II", 8, 3))
+        data = c.recv(65536)
+        if data[:1] == b"p":
+            open(got, "ab").write(data[5:])
+    except OSError:
+        pass
+    c.close()
+"#;
+    let mut srv = Command::new("python3")
+        .arg("-c")
+        .arg(server)
+        .arg(&sock_dir)
+        .arg(&got)
+        .spawn()
+        .unwrap();
+    for _ in 0..100 {
+        if sock_dir.join("ready").exists() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let sock_s = Fx::s(&sock_dir);
+    let steps = [
+        Cmd("cd \"$PROJ\""),
+        Prompt,
+        Mark("in"),
+        Show(&["PGPASSFILE"]),
+        Cmd("command psql -h \"$SOCK\" -U app -w -c 'select 1' </dev/null || echo refused"),
+    ];
+    let run = run_hook(&fx, Sh::Bash, &steps, &[("SOCK", &sock_s)], &fx.root);
+    let _ = srv.kill();
+    let _ = srv.wait();
+    assert_ne!(run.var("in", "PGPASSFILE"), UNSET, "{}", run.all);
+    assert!(run.out["in"].contains("refused"), "{}", run.all);
+    assert!(
+        !got.exists(),
+        "the server got a password: {:?}",
+        std::fs::read(&got).map(|b| String::from_utf8_lossy(&b).into_owned())
+    );
 }

@@ -365,7 +365,7 @@ pub(super) fn run_login(ui: &Ui, mut args: LoginArgs, world: &dyn World) -> Resu
 /// One line on stderr about a session (no secret; the identity cleaned
 /// of escape sequences and bidirectional overrides).
 fn announce(what: &str, s: &Session) {
-    eprintln!(
+    crate::say!(
         "vouch: {what}: {} ({}), valid until {}",
         crate::session::clean_text(&s.identity),
         if s.hardware_backed {
@@ -405,7 +405,7 @@ pub(super) fn run_logout(ui: &Ui, world: &dyn World) -> Result<i32> {
             Err(e) => ui.warn(e.message),
         }
     }
-    eprintln!(
+    crate::say!(
         "vouch: removed {total} cached session{}",
         if total == 1 { "" } else { "s" }
     );

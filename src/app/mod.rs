@@ -81,11 +81,11 @@ struct Ui {
 impl Ui {
     fn info(&self, msg: impl AsRef<str>) {
         if self.verbose {
-            eprintln!("vouch: {}", crate::error::printable(msg.as_ref()));
+            crate::say!("vouch: {}", crate::error::printable(msg.as_ref()));
         }
     }
     fn warn(&self, msg: impl AsRef<str>) {
-        eprintln!("vouch: warning: {}", crate::error::printable(msg.as_ref()));
+        crate::say!("vouch: warning: {}", crate::error::printable(msg.as_ref()));
     }
 }
 

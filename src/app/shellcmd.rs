@@ -2,7 +2,7 @@
 //! hook's own `hook-export`.
 
 use std::ffi::OsString;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::targets::{self, not_allowed, parse_project, project_path, read_project};
@@ -147,24 +147,30 @@ pub(super) fn run_allow(path: Option<&Path>, world: &dyn World) -> Result<i32> {
     if t.targets.is_empty() {
         msg.push_str(" (it names no target)");
     }
+    let for_hook = t.hook_target(&f.path);
     for (name, target) in &t.targets {
-        let default = if t.default.as_deref() == Some(name.as_str()) {
-            " (the shell's default)"
-        } else {
-            ""
+        let default = match &for_hook {
+            Ok(h) if h.name == *name => " (the shell hook's)",
+            _ => "",
         };
         msg.push_str(&format!("\n  {name}{default}: {}", target.summary()));
     }
-    eprintln!("{}", printable(&msg));
+    if let (Err(e), false) = (&for_hook, t.targets.is_empty()) {
+        msg.push_str(&format!(
+            "\nnote: the shell hook will use none: {}",
+            e.message
+        ));
+    }
+    crate::say!("{}", printable(&msg));
     Ok(0)
 }
 
 pub(super) fn run_deny(path: Option<&Path>, world: &dyn World) -> Result<i32> {
     let file = project_path(path)?;
     if trust::deny(&trust::store_dir(world)?, &file)? {
-        eprintln!("vouch: {} is no longer allowed", shown(&file));
+        crate::say!("vouch: {} is no longer allowed", shown(&file));
     } else {
-        eprintln!("vouch: {} was not allowed", shown(&file));
+        crate::say!("vouch: {} was not allowed", shown(&file));
     }
     Ok(0)
 }
@@ -239,7 +245,30 @@ fn target_env(ui: &Ui, t: &Target) -> Result<(Vec<Assign>, Option<SystemTime>)> 
                 command: vec![OsString::from("psql")],
             };
             let out = describe(ui, args)?;
-            assigns.extend(out.vars.iter().map(|(k, v)| Assign::export(k, v.clone())));
+            let get = |name: &str| {
+                out.vars
+                    .iter()
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| v.as_str())
+            };
+            // The token goes to a password file libpq uses only for this
+            // host, port and user: a plain `psql -h /tmp/sock` or another
+            // host gets nothing (PGPASSWORD would be sent to any of them).
+            let passfile = write_passfile(
+                t,
+                get("PGHOST").unwrap_or(&t.host),
+                get("PGPORT").unwrap_or("5432"),
+                get("PGUSER").unwrap_or_default(),
+                get("PGPASSWORD").unwrap_or_default(),
+            )?;
+            assigns.extend(
+                out.vars
+                    .iter()
+                    .filter(|(k, _)| *k != "PGPASSWORD")
+                    .map(|(k, v)| Assign::export(k, v.clone())),
+            );
+            assigns.push(Assign::unset("PGPASSWORD"));
+            assigns.push(Assign::export("PGPASSFILE", passfile.to_string_lossy()));
             assigns.push(Assign::export(
                 "VOUCH_EXPIRES_AT",
                 expires_epoch(out.expires).to_string(),
@@ -247,6 +276,54 @@ fn target_env(ui: &Ui, t: &Target) -> Result<(Vec<Assign>, Option<SystemTime>)> 
             Ok((assigns, Some(out.expires)))
         }
     }
+}
+
+/// A libpq password file field: `\` and `:` escaped.
+fn pgpass_field(s: &str) -> String {
+    s.replace('\\', "\\\\").replace(':', "\\:")
+}
+
+/// Write the hook's password file for target `t` (0600, in vouch's private
+/// runtime directory, replaced atomically at each refresh) and return it.
+fn write_passfile(t: &Target, host: &str, port: &str, user: &str, token: &str) -> Result<PathBuf> {
+    use sha2::{Digest, Sha256};
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let world = crate::world::RealWorld;
+    let dir = crate::session::session_dir(&world)?.with_file_name("pgpass");
+    crate::ca::private_dir(&dir)?;
+    let mut h = Sha256::new();
+    h.update(t.file.as_os_str().as_encoded_bytes());
+    h.update([0]);
+    h.update(t.name.as_bytes());
+    let name: String = h.finalize()[..16]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let file = dir.join(name);
+    let tmp = dir.join(format!(".tmp.{}", std::process::id()));
+    let line = format!(
+        "{}:{}:*:{}:{}\n",
+        pgpass_field(host),
+        pgpass_field(port),
+        pgpass_field(user),
+        pgpass_field(token)
+    );
+    let write = || -> std::io::Result<()> {
+        let _ = std::fs::remove_file(&tmp);
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&tmp)?;
+        f.write_all(line.as_bytes())?;
+        std::fs::rename(&tmp, &file)
+    };
+    write().map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        Error::io(format!("cannot write {}", shown(&file)), &e)
+    })?;
+    Ok(file)
 }
 
 /// What puts back the variables `assigns` will change, from this
@@ -267,9 +344,43 @@ fn restore_code(sh: Shell, assigns: &[Assign]) -> String {
     shell::render(sh, &back)
 }
 
+/// The longest `hook-export` may hold up a prompt (a `credential_process`
+/// that waits for something that never comes must not freeze the shell).
+const HOOK_TIME_LIMIT_SECS: u32 = 30;
+
+extern "C" fn hook_time_is_up(_: nix::libc::c_int) {
+    const MSG: &[u8] = b"vouch: gave up waiting for credentials (vouch status says more); the hook tries again in a minute\n";
+    // SAFETY: write(2) and _exit(2) are async-signal-safe.
+    unsafe {
+        nix::libc::write(2, MSG.as_ptr().cast(), MSG.len());
+        nix::libc::_exit(4);
+    }
+}
+
+/// Ends this process with exit 4 and one line after
+/// [`HOOK_TIME_LIMIT_SECS`] (or `VOUCH_HOOK_TIME_LIMIT` seconds, 1 to 30).
+fn arm_time_limit() {
+    let secs = std::env::var("VOUCH_HOOK_TIME_LIMIT")
+        .ok()
+        .and_then(|v| v.parse::<u32>().ok())
+        .filter(|s| (1..=HOOK_TIME_LIMIT_SECS).contains(s))
+        .unwrap_or(HOOK_TIME_LIMIT_SECS);
+    use nix::sys::signal::{sigaction, SaFlags, SigAction, SigHandler, SigSet, Signal};
+    let action = SigAction::new(
+        SigHandler::Handler(hook_time_is_up),
+        SaFlags::empty(),
+        SigSet::empty(),
+    );
+    // SAFETY: the handler only calls async-signal-safe functions.
+    if unsafe { sigaction(Signal::SIGALRM, &action) }.is_ok() {
+        nix::unistd::alarm::set(secs);
+    }
+}
+
 /// `hook-export`: a failure is one line on stderr (the hook runs before a
 /// prompt) and its exit code; the hook tries again later.
 pub(super) fn run_hook_export(ui: &Ui, sh: Shell, mode: HookMode, file: &Path) -> Result<i32> {
+    arm_time_limit();
     hook_export(ui, sh, mode, file).or_else(|e| {
         let first = e
             .message
@@ -282,7 +393,7 @@ pub(super) fn run_hook_export(ui: &Ui, sh: Shell, mode: HookMode, file: &Path) -
         } else {
             ""
         };
-        eprintln!("vouch: {}{more}", printable(first));
+        crate::say!("vouch: {}{more}", printable(first));
         Ok(e.code.code())
     })
 }
@@ -290,27 +401,34 @@ pub(super) fn run_hook_export(ui: &Ui, sh: Shell, mode: HookMode, file: &Path) -
 fn hook_export(ui: &Ui, sh: Shell, mode: HookMode, file: &Path) -> Result<i32> {
     let world = crate::world::RealWorld;
     let dir = trust::store_dir(&world)?;
-    let record_and_verdict = read_project(file).and_then(|f| {
-        let verdict = trust::check(&dir, &f.path, &f.bytes)?;
-        Ok((trust::record_path(&dir, &f.path, &f.bytes), verdict, f))
-    });
     let mut out = Vec::new();
-    let (record, f) = match record_and_verdict {
-        Ok((record, Verdict::Allowed, f)) => (record, f),
-        not_usable => {
-            let (record, why) = match not_usable {
-                Ok((record, verdict, f)) => (record, not_allowed(&f.path, verdict)),
-                // A file vouch cannot use: ignored until the store changes
-                // (a record that never comes).
-                Err(e) => (dir.join("unusable"), format!("{} (ignored)", e.message)),
-            };
+    // A store vouch cannot use is an error of its own (one line); a
+    // project file it cannot use is ignored until something changes.
+    let (record, not_usable) = match read_project(file) {
+        Ok(f) => {
+            let verdict = trust::check(&dir, &f.path, &f.bytes)?;
+            let record = trust::record_path(&dir, &f.path, &f.bytes);
+            if verdict == Verdict::Allowed {
+                (record, Ok(f))
+            } else {
+                (record, Err(Error::config(not_allowed(&f.path, verdict))))
+            }
+        }
+        Err(e) => (
+            dir.join("unusable"),
+            Err(Error::new(e.code, format!("{} (ignored)", e.message))),
+        ),
+    };
+    let f = match not_usable {
+        Ok(f) => f,
+        Err(why) => {
             if mode == HookMode::Refresh {
-                return Err(Error::config(why));
+                return Err(why);
             }
             // Announced once: a recheck (something was allowed or denied
             // since) that finds the file still not allowed says nothing.
             if mode == HookMode::Enter {
-                eprintln!("vouch: {}", printable(&why));
+                crate::say!("vouch: {}", printable(&why.message));
             }
             // The hook waits for this record (the file allowed as it is
             // now), or for the store to change after the stamp (allowed
@@ -345,7 +463,7 @@ fn hook_export(ui: &Ui, sh: Shell, mode: HookMode, file: &Path) -> Result<i32> {
     };
     out.push(Assign::local("__vouch_refresh_at", at));
     if mode != HookMode::Refresh {
-        eprintln!(
+        crate::say!(
             "vouch: target {}: {} (from {})",
             t.name,
             printable(&t.summary()),

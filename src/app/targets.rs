@@ -185,6 +185,8 @@ fn find(ui: &Ui, name: &str, origin: &str, world: &dyn World) -> Result<Target> 
         }
         known.extend(cfg.targets.targets.keys().cloned());
     }
+    known.sort();
+    known.dedup();
     Err(Error::config(format!(
         "{origin} names no target {name:?}; {}",
         if known.is_empty() {

@@ -36,7 +36,7 @@ fn bindir(test: &str) -> Option<PathBuf> {
             .iter()
             .any(|v| std::env::var_os(v).is_some_and(|v| !v.is_empty() && v != "false"));
         assert!(!strict, "{test}: /usr/bin/psql is required but missing (run scripts/test.sh, which installs it)");
-        eprintln!("\n**********\n*** SKIPPED {test}: /usr/bin/psql is not installed, so vouch's libpq model was NOT checked against the real clients\n**********\n");
+        crate::say!("\n**********\n*** SKIPPED {test}: /usr/bin/psql is not installed, so vouch's libpq model was NOT checked against the real clients\n**********\n");
         return None;
     }
     let out = Command::new("pg_config").arg("--bindir").output().ok();

@@ -1297,7 +1297,7 @@ mod against_my_print_defaults {
         if strict {
             panic!("required for this test but missing: {what} (run scripts/test.sh, which sets everything up)");
         }
-        eprintln!("\n*** SKIPPED: {what} is missing; run scripts/test.sh to set it up ***\n");
+        crate::say!("\n*** SKIPPED: {what} is missing; run scripts/test.sh to set it up ***\n");
     }
 
     fn have(program: &str) -> bool {

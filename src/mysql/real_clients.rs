@@ -31,7 +31,7 @@ fn find(program: &str) -> Option<std::path::PathBuf> {
         Ok(p) => Some(p),
         Err(_) if strict() => panic!("{program} is not installed (CI/VOUCH_TEST_STRICT is set)"),
         Err(_) => {
-            eprintln!(
+            crate::say!(
                 "\n*** SKIP: {program} is not installed; its option table is NOT checked ***\n"
             );
             None

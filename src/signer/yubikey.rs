@@ -186,7 +186,7 @@ impl YubiKeySigner {
         let mut yubikey = {
             let _interrupt = ExitOnInterrupt::install();
             wait_for(wait_for_key(), POLL, probe_first_yubikey, |m| {
-                eprintln!("vouch: {m}")
+                crate::say!("vouch: {m}")
             })?
         };
         let serial = yubikey.serial().0;
@@ -340,8 +340,8 @@ impl X509Signer for YubiKeySigner {
             self.pin_verified.set(true);
         }
         match self.touch {
-            TouchNeed::Yes => eprintln!("vouch: touch your YubiKey"),
-            TouchNeed::Unknown => eprintln!("vouch: touch your YubiKey if it blinks"),
+            TouchNeed::Yes => crate::say!("vouch: touch your YubiKey"),
+            TouchNeed::Unknown => crate::say!("vouch: touch your YubiKey if it blinks"),
             TouchNeed::No => {}
         }
         let signature = piv::sign_data(&mut yubikey, &input, self.algorithm, self.slot_id)
@@ -419,7 +419,7 @@ fn env_pin(world: &dyn World) -> Result<Option<Secret>> {
              {ENV_PIN_FROM_ENV} to type it at the terminal"
         ))),
         (false, Some(_)) => {
-            eprintln!(
+            crate::say!(
                 "vouch: warning: {ENV_PIN} is ignored unless {ENV_PIN_FROM_ENV}=1 (the PIN is \
                  asked for at the terminal)"
             );
@@ -1099,7 +1099,7 @@ mod tests {
     #[test]
     fn looking_without_a_key() {
         match probe_first_yubikey() {
-            Probe::Found(yk) => eprintln!("a YubiKey is plugged in: {}", yk.serial()),
+            Probe::Found(yk) => crate::say!("a YubiKey is plugged in: {}", yk.serial()),
             Probe::Absent(_) | Probe::NoService | Probe::InUse => {}
             Probe::Failed(e) => panic!("unexpected PC/SC failure: {e}"),
         }
