@@ -143,7 +143,7 @@ def issue(cfg, user, db, scope, duration, now):
     password = new_password()
     expires = now + duration
     rec = {"user": user, "sha256": hashlib.sha256(password.encode()).hexdigest(),
-           "expires": expires, "db": db, "for": scope}
+           "expires": expires, "duration": duration, "db": db, "for": scope}
     with open(cfg["store"], "a", encoding="utf-8") as f:
         fcntl.flock(f, fcntl.LOCK_EX)
         f.write(json.dumps(rec) + "\n")

@@ -5,6 +5,7 @@
 # after their PAM verifier has checked the IAM token the way RDS does), runs
 #   vouch exec -- psql -h mydb.cluster-abc123.us-east-1.rds.amazonaws.com ... -c 'select current_user'
 #   vouch exec -- mariadb -h mydb.cluster-abc123.us-east-1.rds.amazonaws.com ... -e 'select current_user()'
+#   vouch exec -- psql -h analytics.c0abcdefgh12.us-east-1.redshift.amazonaws.com ... (Redshift)
 # and shows the results, then stops the rigs.
 #
 # The RDS name resolves to the rig through a private /etc/hosts (a mount
@@ -33,7 +34,8 @@ rig_env=$(bash rig/pg-rig.sh start | tail -n 1)
 . "$rig_env"
 pg_dir=$RIG_DIR
 hosts=$(mktemp /tmp/vouch-demo-hosts.XXXXXX)
-printf '127.0.0.1 localhost\n127.0.0.1 %s\n' "$RIG_HOST_NAME" > "$hosts"
+printf '127.0.0.1 localhost\n127.0.0.1 %s %s %s\n' "$RIG_HOST_NAME" \
+  "$RIG_REDSHIFT_CLUSTER_HOST" "$RIG_REDSHIFT_WORKGROUP_HOST" > "$hosts"
 
 # The rig's fake AWS keys (temporary credentials, so the token is long).
 export AWS_ACCESS_KEY_ID="$RIG_TEMP_AKID" AWS_SECRET_ACCESS_KEY="$RIG_TEMP_SECRET" \
@@ -56,4 +58,11 @@ show "$vouch" exec --ca-bundle "$RIG_CA" -- psql -h "$RIG_HOST_NAME" -p "$RIG_PO
 show "$vouch" exec --explain --ca-bundle "$my_ca" -- mariadb -h "$RIG_HOST_NAME" -P "$my_port" -u app appdb
 show "$vouch" exec -v --ca-bundle "$my_ca" -- mariadb -h "$RIG_HOST_NAME" -P "$my_port" -u app appdb \
   -e "select current_user(), variable_value as tls from information_schema.session_status where variable_name = 'Ssl_version'"
+# Redshift: the PostgreSQL rig stands in for a cluster and a Serverless
+# workgroup, and the rig's local Redshift API issues the passwords.
+export AWS_ENDPOINT_URL_REDSHIFT="$RIG_REDSHIFT_URL" AWS_ENDPOINT_URL_REDSHIFT_SERVERLESS="$RIG_REDSHIFT_URL"
+show "$vouch" exec -v --ca-bundle "$RIG_CA" -- psql -h "$RIG_REDSHIFT_CLUSTER_HOST" -p "$RIG_PORT" -d dev \
+  -c 'select current_user, current_database()'
+show "$vouch" exec --ca-bundle "$RIG_CA" -- psql -h "$RIG_REDSHIFT_WORKGROUP_HOST" -p "$RIG_PORT" -d dev \
+  -c 'select current_user, current_database()'
 echo "== stop the servers"

@@ -8,6 +8,7 @@ mod credentials_chain;
 mod e2e_login;
 mod e2e_mysql;
 mod e2e_psql;
+mod e2e_redshift;
 mod e2e_sts;
 mod e2e_targets;
 mod rolesanywhere_kat;

@@ -52,11 +52,17 @@ impl Rig {
     }
     pub fn hosts_file(&self) -> PathBuf {
         let p = self.home.path().join("hosts");
+        // The PostgreSQL rig also stands in for a Redshift cluster and workgroup.
+        let redshift: Vec<&str> = ["RIG_REDSHIFT_CLUSTER_HOST", "RIG_REDSHIFT_WORKGROUP_HOST"]
+            .iter()
+            .filter_map(|k| self.vars.get(*k).map(String::as_str))
+            .collect();
         std::fs::write(
             &p,
             format!(
-                "127.0.0.1 localhost\n127.0.0.1 {} db.example.test\n",
-                self.name()
+                "127.0.0.1 localhost\n127.0.0.1 {} db.example.test {}\n",
+                self.name(),
+                redshift.join(" ")
             ),
         )
         .unwrap();
