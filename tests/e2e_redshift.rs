@@ -97,6 +97,47 @@ fn issued(rig: &Rig, duration: u64) -> usize {
         .count()
 }
 
+/// `env` with `key` set to `value`.
+fn with(mut env: Vec<(String, String)>, key: &str, value: &str) -> Vec<(String, String)> {
+    for (k, v) in env.iter_mut() {
+        if k == key {
+            *v = value.to_string();
+        }
+    }
+    env
+}
+
+/// `vouch exec ... -- psql -h HOST` with `env` fails with `code`, says
+/// `words`, and no client ran.
+#[track_caller]
+fn refused(
+    rig: &Rig,
+    flags: &[&str],
+    host: &str,
+    env: &[(String, String)],
+    code: i32,
+    words: &str,
+) {
+    let out = run(vouch(
+        rig,
+        &psql_args(rig, flags, host, "select 1"),
+        env,
+        true,
+    ));
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "{flags:?}: {}",
+        describe(&out)
+    );
+    assert!(
+        text(&out.stderr).contains(words),
+        "{flags:?}: {}",
+        describe(&out)
+    );
+    assert!(out.stdout.is_empty(), "no client ran: {}", describe(&out));
+}
+
 const WHO: &str = "select current_user || ' ' || current_database() || ' ' || ssl from pg_stat_ssl where pid = pg_backend_pid()";
 
 #[test]
@@ -414,57 +455,25 @@ fn errors_name_the_fix_and_start_no_client() {
         } else {
             cluster(&rig)
         };
-        let out = run(vouch(
-            &rig,
-            &psql_args(&rig, &flags, host, "select 1"),
-            &env(&rig, creds),
-            true,
-        ));
-        assert_eq!(
-            out.status.code(),
-            Some(code),
-            "{flags:?}: {}",
-            describe(&out)
-        );
-        assert!(
-            text(&out.stderr).contains(words),
-            "{flags:?}: {}",
-            describe(&out)
-        );
-        assert!(out.stdout.is_empty(), "no client ran: {}", describe(&out));
+        refused(&rig, &flags, host, &env(&rig, creds), code, words);
     }
     // Serverless: access denied names its own action.
-    let out = run(vouch(
+    let denied = env(&rig, "denied");
+    refused(
         &rig,
-        &psql_args(&rig, &[], workgroup(&rig), "select 1"),
-        &env(&rig, "denied"),
-        true,
-    ));
-    assert_eq!(out.status.code(), Some(5), "{}", describe(&out));
-    assert!(
-        text(&out.stderr).contains("redshift-serverless:GetCredentials"),
-        "{}",
-        describe(&out)
+        &[],
+        workgroup(&rig),
+        &denied,
+        5,
+        "redshift-serverless:GetCredentials",
     );
     // The network: nothing listens there.
-    let mut e = env(&rig, "static");
-    for (k, v) in e.iter_mut() {
-        if k == "AWS_ENDPOINT_URL_REDSHIFT" {
-            *v = format!("http://127.0.0.1:{closed}");
-        }
-    }
-    let out = run(vouch(
-        &rig,
-        &psql_args(&rig, &[], cluster(&rig), "select 1"),
-        &e,
-        true,
-    ));
-    assert_eq!(out.status.code(), Some(4), "{}", describe(&out));
-    assert!(
-        text(&out.stderr).contains("cannot reach Redshift"),
-        "{}",
-        describe(&out)
+    let e = with(
+        env(&rig, "static"),
+        "AWS_ENDPOINT_URL_REDSHIFT",
+        &format!("http://127.0.0.1:{closed}"),
     );
+    refused(&rig, &[], cluster(&rig), &e, 4, "cannot reach Redshift");
     // A -U other than the returned user would override PGUSER: refused
     // after the call, before any client runs.
     let mut args = psql_args(&rig, &[], cluster(&rig), "select 1");
@@ -680,22 +689,10 @@ fn the_local_redshift_api_takes_the_aws_cli_and_refuses_bad_signatures() {
         describe(&out)
     );
 
-    let mut e = env(&rig, "static");
-    for (k, v) in e.iter_mut() {
-        if k == "AWS_SECRET_ACCESS_KEY" {
-            *v = "wrongwrongwrongwrongwrongwrongwrongwrong".into();
-        }
-    }
-    let out = run(vouch(
-        &rig,
-        &psql_args(&rig, &[], cluster(&rig), "select 1"),
-        &e,
-        true,
-    ));
-    assert_eq!(out.status.code(), Some(2), "{}", describe(&out));
-    assert!(
-        text(&out.stderr).contains("SignatureDoesNotMatch"),
-        "{}",
-        describe(&out)
+    let e = with(
+        env(&rig, "static"),
+        "AWS_SECRET_ACCESS_KEY",
+        "wrongwrongwrongwrongwrongwrongwrongwrong",
     );
+    refused(&rig, &[], cluster(&rig), &e, 2, "SignatureDoesNotMatch");
 }
