@@ -53,7 +53,12 @@ pamsvc() { # name, module args...
   printf 'auth required %s %s\naccount required pam_permit.so\n' "$WORK/pam_vouch_exec.so" "$*" >"$WORK/pam.d/$n"
 }
 pamsvc verify /usr/bin/python3 "$HERE/verify_rds_token.py" "$cfg"
-pamsvc env /usr/bin/env
+# The env child reads its stdin first: one that exits before the module has
+# written the token makes the module see EPIPE (a refusal, by design), a race
+# a loaded machine can lose. sh adds PWD; env -u drops it again.
+printf '#!/bin/sh\ncat >/dev/null\nexec /usr/bin/env -u PWD\n' >"$WORK/env-after-stdin"
+chmod 0755 "$WORK/env-after-stdin"
+pamsvc env "$WORK/env-after-stdin"
 pamsvc hash /usr/bin/sha256sum
 pamsvc true /bin/true
 pamsvc false /bin/false

@@ -80,7 +80,15 @@ pub(crate) fn plan(opts: &ChainOptions, world: &dyn World) -> Result<Plan> {
                 return Ok(Plan::Ready(creds, CredentialSource::Environment));
             }
         }
-        looked_at.push("environment variables: AWS_ACCESS_KEY_ID not set".to_owned());
+        let secret_alone = world
+            .var("AWS_SECRET_ACCESS_KEY")
+            .is_some_and(|v| !v.is_empty());
+        looked_at.push(if secret_alone {
+            "environment variables: AWS_ACCESS_KEY_ID not set (AWS_SECRET_ACCESS_KEY is: set both)"
+                .to_owned()
+        } else {
+            "environment variables: AWS_ACCESS_KEY_ID not set".to_owned()
+        });
     }
 
     let p = name.name.as_str();

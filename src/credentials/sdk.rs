@@ -203,7 +203,8 @@ fn map_error(req: &SdkRequest, source: &CredentialSource, err: &CredentialsError
         (CredentialsError::InvalidConfiguration(_), _) => {
             Error::config(format!("the AWS SDK rejected the configuration for {source}: {detail}"))
         }
-        (CredentialsError::CredentialsNotLoaded(_), SdkKind::InstanceMetadata) => {
+        // Not on EC2 (or IMDS refused): as good as no credentials at all.
+        (_, SdkKind::InstanceMetadata) => {
             let mut looked_at = req.looked_at.clone();
             looked_at.push(format!("EC2 instance metadata: {detail}"));
             chain::no_credentials(&looked_at)
