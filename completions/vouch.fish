@@ -90,8 +90,8 @@ complete -c vouch -n "__fish_vouch_using_subcommand credential; and __fish_seen_
 complete -c vouch -n "__fish_vouch_using_subcommand credential; and __fish_seen_subcommand_from redshift" -l db-user -d 'Cluster: this database user (GetClusterCredentials) instead of the IAM identity\'s (GetClusterCredentialsWithIAM)' -r
 complete -c vouch -n "__fish_vouch_using_subcommand credential; and __fish_seen_subcommand_from redshift" -l db-groups -d 'Cluster, with --db-user: groups to join for this session (comma-separated)' -r
 complete -c vouch -n "__fish_vouch_using_subcommand credential; and __fish_seen_subcommand_from redshift" -l duration -d 'How long the password lasts, 900 to 3600 seconds (default 900)' -r
-complete -c vouch -n "__fish_vouch_using_subcommand credential; and __fish_seen_subcommand_from redshift" -l format -d 'Output format' -r -f -a "json\t'`{"DbUser": ..., "DbPassword": ..., "Expiration": ...}`, as the AWS CLI prints it'
-env\t'`PGUSER=\'...\'` and `PGPASSWORD=\'...\'` lines for a POSIX shell\'s eval, and `VOUCH_EXPIRES_AT`'"
+complete -c vouch -n "__fish_vouch_using_subcommand credential; and __fish_seen_subcommand_from redshift" -l format -d 'Output format' -r -f -a "json\t'`{"DbUser": ..., "DbPassword": ..., "Expiration": ...}`, as `aws redshift get-cluster-credentials` prints it'
+env\t'`export PGUSER=\'...\';`, `export PGPASSWORD=\'...\';` and `export VOUCH_EXPIRES_AT=\'...\';` lines for eval'"
 complete -c vouch -n "__fish_vouch_using_subcommand credential; and __fish_seen_subcommand_from redshift" -l region -d 'AWS region of the database (default: from the endpoint\'s host name, then AWS_REGION, AWS_DEFAULT_REGION, the profile\'s region)' -r
 complete -c vouch -n "__fish_vouch_using_subcommand credential; and __fish_seen_subcommand_from redshift" -l profile -d 'AWS profile to take credentials from (default: AWS_PROFILE, then "default")' -r
 complete -c vouch -n "__fish_vouch_using_subcommand credential; and __fish_seen_subcommand_from redshift" -l source -d 'The credential source: aws-profile, yubikey, software-key, web-identity' -r

@@ -249,18 +249,11 @@ pub struct RedshiftOptions {
     /// (default 900).
     #[arg(id = "password_duration", long = "duration", value_name = "SECONDS")]
     pub duration: Option<u64>,
-}
 
-impl RedshiftOptions {
-    /// Were any of the options given?
-    pub fn any(&self) -> bool {
-        self.cluster_id.is_some()
-            || self.workgroup.is_some()
-            || self.db_user.is_some()
-            || self.auto_create
-            || !self.db_groups.is_empty()
-            || self.duration.is_some()
-    }
+    /// Set when the cluster or workgroup came from a named target: the
+    /// target's host, the only one they apply to.
+    #[arg(skip)]
+    pub target_host: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -330,21 +323,17 @@ pub enum CredentialCommand {
 /// How `vouch credential redshift` prints.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum CredentialFormat {
-    /// `{"DbUser": ..., "DbPassword": ..., "Expiration": ...}`, as the AWS CLI prints it.
+    /// `{"DbUser": ..., "DbPassword": ..., "Expiration": ...}`, as `aws redshift get-cluster-credentials` prints it.
     Json,
-    /// `PGUSER='...'` and `PGPASSWORD='...'` lines for a POSIX shell's eval, and `VOUCH_EXPIRES_AT`.
+    /// `export PGUSER='...';`, `export PGPASSWORD='...';` and `export VOUCH_EXPIRES_AT='...';` lines for eval.
     Env,
 }
 
 #[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("service").required(true).args(["cluster_id", "workgroup"])))]
 pub struct RedshiftCredentialArgs {
     /// The provisioned cluster's identifier.
-    #[arg(
-        long,
-        value_name = "ID",
-        required_unless_present = "workgroup",
-        conflicts_with = "workgroup"
-    )]
+    #[arg(long, value_name = "ID")]
     pub cluster_id: Option<String>,
 
     /// The Serverless workgroup's name.

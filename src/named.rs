@@ -8,6 +8,7 @@
 //! engine = "postgres"         # postgres | mysql
 //! host = "mydb.cluster-abc123.us-east-1.rds.amazonaws.com"
 //! port = 5432                 # optional: the engine's default
+//! hostaddr = "127.0.0.1"      # optional, postgres only: connect here, check the certificate against host
 //! user = "app"
 //! dbname = "app"              # optional
 //! region = "us-east-1"        # optional: else from the host name
@@ -81,6 +82,9 @@ pub struct Target {
     pub name: String,
     pub engine: Engine,
     pub host: String,
+    /// libpq's hostaddr: the address to connect to (a tunnel), while the
+    /// certificate is checked against `host`.
+    pub hostaddr: Option<String>,
     pub port: Option<u16>,
     pub user: Option<String>,
     pub dbname: Option<String>,
@@ -146,6 +150,7 @@ type Str = Spanned<String>;
 struct RawTarget {
     engine: Option<Str>,
     host: Option<Str>,
+    hostaddr: Option<Str>,
     port: Option<Spanned<i64>>,
     user: Option<Str>,
     dbname: Option<Str>,
@@ -291,6 +296,19 @@ impl Cx<'_> {
                 format!("host {host:?} is not a DNS name or IP address (no port: use port = N)"),
             ));
         }
+        let hostaddr = match &t.hostaddr {
+            Some(raw) if engine == Engine::Mysql => {
+                return Err(self.err(raw, "hostaddr is for postgres targets"))
+            }
+            Some(raw) => {
+                let v = self.text(raw, "hostaddr")?;
+                if v.parse::<std::net::IpAddr>().is_err() {
+                    return Err(self.err(raw, format!("hostaddr {v:?} is not an IP address")));
+                }
+                Some(v)
+            }
+            None => None,
+        };
         let port = match &t.port {
             Some(p) => Some(
                 u16::try_from(*p.get_ref())
@@ -397,6 +415,7 @@ impl Cx<'_> {
             name: name.to_string(),
             engine,
             host,
+            hostaddr,
             port,
             user: opt(&t.user, "user")?,
             dbname: opt(&t.dbname, "dbname")?,
@@ -422,6 +441,9 @@ impl Target {
         s.push_str(&self.host);
         if let Some(p) = self.port {
             s.push_str(&format!(":{p}"));
+        }
+        if let Some(a) = &self.hostaddr {
+            s.push_str(&format!(" (connecting to {a})"));
         }
         if let Some(d) = &self.dbname {
             s.push_str(&format!(" db {d}"));
@@ -585,6 +607,10 @@ user = "r"
             (
                 "[targets.a]\nengine = \"postgres\"\nhost = \"h\"\nregion = \"mars\"\n",
                 "not an AWS region",
+            ),
+            (
+                "[targets.a]\nengine = \"postgres\"\nhost = \"h\"\nhostaddr = \"localhost\"\n",
+                "hostaddr \"localhost\" is not an IP address",
             ),
             (
                 "[targets.a]\nengine = \"mysql\"\nhost = \"h\"\ncluster-id = \"dw\"\n",

@@ -249,7 +249,8 @@ fn other_names_need_the_cluster_id() {
         false,
     ));
     let e = ok_stdout(&explain);
-    assert!(e.contains("sslmode=verify-ca"), "{e}");
+    // Not downgraded to verify-ca: any public certificate would pass that.
+    assert!(e.contains("sslmode=verify-full"), "{e}");
     assert!(
         e.contains("GetClusterCredentialsWithIAM for cluster analytics"),
         "{e}"
@@ -482,7 +483,7 @@ fn errors_name_the_fix_and_start_no_client() {
     assert_eq!(out.status.code(), Some(6), "{}", describe(&out));
     assert!(text(&out.stderr).contains("\"bob\""), "{}", describe(&out));
     assert!(
-        !text(&out.stderr).contains("IAM:alice\" ("),
+        text(&out.stderr).contains("give exactly \"IAM:alice\""),
         "{}",
         describe(&out)
     );
@@ -695,4 +696,138 @@ fn the_local_redshift_api_takes_the_aws_cli_and_refuses_bad_signatures() {
         "wrongwrongwrongwrongwrongwrongwrongwrong",
     );
     refused(&rig, &[], cluster(&rig), &e, 2, "SignatureDoesNotMatch");
+}
+
+/// Through a tunnel, the cluster's own name with hostaddr keeps
+/// verify-full; verify-ca against the system's CA bundle is refused (any
+/// publicly issued certificate, for any name, would pass it); a named
+/// target can carry hostaddr, and its cluster applies to its host only.
+#[test]
+fn tunnels_keep_the_certificate_check() {
+    let rig = need_rig!(rig());
+    let conninfo = format!(
+        "host={} hostaddr=127.0.0.1 port={} dbname=dev",
+        cluster(&rig),
+        rig.port()
+    );
+    let out = run(vouch(
+        &rig,
+        &[
+            "exec",
+            "--ca-bundle",
+            rig.ca(),
+            "--",
+            "psql",
+            &conninfo,
+            "-Atc",
+            "select current_user",
+        ],
+        &env(&rig, "static"),
+        false,
+    ));
+    assert_eq!(ok_stdout(&out), "IAM:alice");
+
+    let conninfo = format!(
+        "host=localhost port={} dbname=dev sslmode=verify-ca",
+        rig.port()
+    );
+    let out = run(vouch(
+        &rig,
+        &[
+            "exec",
+            "--cluster-id",
+            "analytics",
+            "--region",
+            "us-east-1",
+            "--",
+            "psql",
+            &conninfo,
+        ],
+        &env(&rig, "static"),
+        false,
+    ));
+    assert_eq!(out.status.code(), Some(6), "{}", describe(&out));
+    assert!(
+        text(&out.stderr).contains("any publicly issued certificate"),
+        "{}",
+        describe(&out)
+    );
+
+    let cfg_dir = rig.home.path().join(".config/vouch");
+    std::fs::create_dir_all(&cfg_dir).unwrap();
+    let cfg = cfg_dir.join("config.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "[targets.wh]\nengine = \"postgres\"\nhost = \"{host}\"\nhostaddr = \"127.0.0.1\"\nport = {port}\ndbname = \"dev\"\ncluster-id = \"analytics\"\nca-bundle = \"{ca}\"\n[targets.bob]\nengine = \"postgres\"\nhost = \"{host}\"\nhostaddr = \"127.0.0.1\"\nport = {port}\nuser = \"bob\"\ndbname = \"dev\"\nca-bundle = \"{ca}\"\n",
+            host = cluster(&rig),
+            port = rig.port(),
+            ca = rig.ca(),
+        ),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&cfg, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let out = run(vouch(
+        &rig,
+        &[
+            "exec",
+            "--target",
+            "wh",
+            "--",
+            "psql",
+            "-Atc",
+            "select current_user",
+        ],
+        &env(&rig, "static"),
+        false,
+    ));
+    assert_eq!(ok_stdout(&out), "IAM:alice");
+    // A target that names another user: refused, no client started.
+    let out = run(vouch(
+        &rig,
+        &[
+            "exec",
+            "--target",
+            "bob",
+            "--",
+            "psql",
+            "-Atc",
+            "select current_user",
+        ],
+        &env(&rig, "static"),
+        false,
+    ));
+    assert_eq!(out.status.code(), Some(6), "{}", describe(&out));
+    assert!(
+        text(&out.stderr).contains("the target names the user \"bob\""),
+        "{}",
+        describe(&out)
+    );
+    assert!(out.stdout.is_empty());
+    // The client's own other host: the target's cluster is not asked.
+    let mut e = env(&rig, "static");
+    e.push(("VOUCH_TARGET".into(), "wh".into()));
+    let out = run(vouch(
+        &rig,
+        &[
+            "exec",
+            "--explain",
+            "--",
+            "psql",
+            "-h",
+            rig.name(),
+            "-U",
+            "app",
+            "-d",
+            "app",
+        ],
+        &e,
+        false,
+    ));
+    let text_out = ok_stdout(&out);
+    assert!(!text_out.contains("GetClusterCredentials"), "{text_out}");
+    assert!(text_out.contains("sign for:"), "{text_out}");
+    // Nor the target's address.
+    assert!(!text_out.contains("hostaddr:"), "{text_out}");
 }

@@ -2473,3 +2473,22 @@ for _ in range(2):
         std::fs::read(&got).map(|b| String::from_utf8_lossy(&b).into_owned())
     );
 }
+
+/// The hook refuses a target whose host is `localhost`: libpq would also
+/// offer the password file's line to its default Unix socket, without TLS.
+#[test]
+fn the_hook_refuses_a_localhost_target() {
+    let fx = Fx::new();
+    fx.write_project(
+        &fx.proj,
+        "[targets.t]\nengine = \"postgres\"\nhost = \"localhost\"\nport = 15439\nuser = \"u\"\ndbname = \"d\"\n",
+    );
+    fx.allow(&fx.proj);
+    let file = fx.proj.join(".vouch.toml");
+    let out = fx.vouch(&["hook-export", "bash", "enter", &Fx::s(&file)], &fx.proj);
+    assert_eq!(out.status.code(), Some(6), "{}", describe(&out));
+    assert!(out.stdout.is_empty(), "{}", describe(&out));
+    let err = text(&out.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("libpq's name for its Unix socket"), "{err}");
+}

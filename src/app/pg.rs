@@ -171,7 +171,27 @@ pub(super) fn run_exec(
 ) -> Result<Outcome> {
     // A target's values are libpq variables: the client's own arguments
     // override them, as they override the environment.
-    let overlay_vars = target.map(targets::pg_vars).unwrap_or_default();
+    let mut overlay_vars = target.map(targets::pg_vars).unwrap_or_default();
+    // A target's hostaddr belongs to its host: a client that names its own
+    // host does not connect to the target's address.
+    if overlay_vars.iter().any(|(k, _)| *k == "PGHOSTADDR") {
+        let without: Vec<_> = overlay_vars
+            .iter()
+            .filter(|(k, _)| *k != "PGHOSTADDR")
+            .cloned()
+            .collect();
+        let probe = Overlay {
+            inner: world,
+            vars: without.clone(),
+        };
+        let own_host = libpq::resolve(client, client_args, &probe)
+            .ok()
+            .and_then(|p| p.host)
+            .is_some_and(|h| h.source == libpq::Source::Args);
+        if own_host {
+            overlay_vars = without;
+        }
+    }
     let overlay = Overlay {
         inner: world,
         vars: overlay_vars.clone(),

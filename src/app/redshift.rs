@@ -40,9 +40,6 @@ pub(super) struct Detected {
     service: Service,
     /// The region the host name carries.
     host_region: Option<String>,
-    /// The client connects to a name that is not the service's own (a VPC
-    /// endpoint, a tunnel): its certificate cannot name what it connects to.
-    elsewhere: bool,
 }
 
 fn service_from_flags(o: &RedshiftOptions) -> Result<Option<Service>> {
@@ -70,7 +67,18 @@ fn service_from_flags(o: &RedshiftOptions) -> Result<Option<Service>> {
 pub(super) fn detect(args: &ExecArgs, params: &PgParams) -> Result<Option<Detected>> {
     let host = params.host.as_ref().map(|h| h.value.as_str());
     let read = host.map_or(HostRead::Other, redshift::read_host);
-    let flagged = service_from_flags(&args.redshift)?;
+    // A target's cluster or workgroup is for the target's host only: a
+    // client pointed at another host (the user's own -h) is not sent there.
+    let from_other_target = args.redshift.target_host.as_deref().is_some_and(|t| {
+        host.is_some_and(|h| {
+            crate::endpoint::normalize_host(h) != crate::endpoint::normalize_host(t)
+        })
+    });
+    let flagged = if from_other_target {
+        None
+    } else {
+        service_from_flags(&args.redshift)?
+    };
     let detected = match (flagged, read) {
         (Some(service), HostRead::Known {
             service: named,
@@ -88,25 +96,21 @@ pub(super) fn detect(args: &ExecArgs, params: &PgParams) -> Result<Option<Detect
             Detected {
                 service,
                 host_region: Some(region),
-                elsewhere: false,
             }
         }
         (Some(service), HostRead::Unnamed { region, .. }) => Detected {
             service,
             host_region: region,
-            elsewhere: true,
         },
         (Some(service), HostRead::Other) => Detected {
             service,
             host_region: None,
-            elsewhere: true,
         },
         (None, HostRead::Known {
             service, region, ..
         }) => Detected {
             service,
             host_region: Some(region),
-            elsewhere: false,
         },
         (None, HostRead::Unnamed { serverless, .. }) => {
             return Err(Error::config(format!(
@@ -118,7 +122,12 @@ pub(super) fn detect(args: &ExecArgs, params: &PgParams) -> Result<Option<Detect
             )))
         }
         (None, HostRead::Other) => {
-            if args.redshift.any() {
+            let o = &args.redshift;
+            let asked = o.db_user.is_some()
+                || o.auto_create
+                || !o.db_groups.is_empty()
+                || o.duration.is_some();
+            if asked {
                 return Err(Error::config(format!(
                     "--db-user, --auto-create, --db-groups and --duration are for Redshift, and {} is not a Redshift name; pass --cluster-id or --workgroup if it leads to one",
                     host.unwrap_or("the client's host")
@@ -210,6 +219,12 @@ fn resolve(
 ) -> Result<Resolved> {
     let db_name =
         match &params.dbname {
+            Some(s) if s.source != Source::Default && s.value.contains(['=', ' ']) => {
+                return Err(Error::config(format!(
+                    "the database name from {} looks like a connection string, not a Redshift database name; give the name alone (-d dev)",
+                    s.source
+                )))
+            }
             Some(s) if s.source != Source::Default => s.value.clone(),
             _ => return Err(Error::config(
                 "name the Redshift database: pass -d NAME (a new cluster's first database is dev)",
@@ -237,10 +252,12 @@ fn resolve(
         None if params.sslrootcert.is_some() => (PathBuf::new(), String::new()),
         None => (system_bundle()?, "the system's CA bundle".to_string()),
     };
+    // Always verify-full by default, even through another name: a
+    // certificate for it from any public authority would pass verify-ca.
     let tls = pg_tls(
         params.sslmode.as_ref(),
         params.sslrootcert.as_ref(),
-        d.elsewhere,
+        false,
         &ca_path.to_string_lossy(),
     )
     .map_err(|e| {
@@ -257,11 +274,17 @@ fn resolve(
                 ),
         )
     })?;
+    if tls.mode == "verify-ca" && tls.root_from_vouch && args.ca_bundle.is_none() {
+        return Err(Error::config(
+            "sslmode=verify-ca with the system's CA bundle would accept any publicly issued certificate, for any name, and send it the Redshift password; use verify-full (connect with the cluster's own name, and hostaddr=IP for a tunnel), or pass --ca-bundle with the CA of that endpoint",
+        ));
+    }
     let mut warnings: Vec<String> = tls
         .warnings
         .iter()
         .map(|w| {
             w.replace("the RDS certificate", "the Redshift certificate")
+                .replace("the token", "the password")
                 .replace("RDS", "Redshift")
         })
         .collect();
@@ -326,15 +349,27 @@ fn exec_plan(
 }
 
 /// A user the client's own arguments (or its service file) give would
-/// override PGUSER: it must be the user Redshift returned.
-fn check_user(params: &PgParams, returned: &str) -> Result<()> {
+/// override PGUSER, and a named target's user says who was meant: either
+/// must be the user Redshift returned.
+fn check_user(params: &PgParams, target_user: Option<&str>, returned: &str) -> Result<()> {
+    let fix = format!(
+        "Redshift issued the password for {returned:?}; drop the user (vouch sets PGUSER), or give exactly {returned:?} (--db-user takes the bare name)"
+    );
     match &params.user {
-        Some(u) if matches!(u.source, Source::Args | Source::Service { .. }) && u.value != returned => {
-            Err(Error::config(format!(
-                "the client is told to log in as {:?} (from {}), but Redshift issued the password for {returned:?}; drop -U/user= (vouch sets PGUSER), or ask for that user with --db-user",
+        Some(u)
+            if matches!(u.source, Source::Args | Source::Service { .. }) && u.value != returned =>
+        {
+            return Err(Error::config(format!(
+                "the client is told to log in as {:?} (from {}), but {fix}",
                 u.value, u.source
             )))
         }
+        _ => {}
+    }
+    match target_user {
+        Some(t) if t != returned => Err(Error::config(format!(
+            "the target names the user {t:?}, but {fix}"
+        ))),
         _ => Ok(()),
     }
 }
@@ -371,7 +406,11 @@ pub(super) fn run_exec(
     }
     let endpoint = api::endpoint_for(&r.request, world)?;
     let issued = api::get_credentials(&r.request, &creds, &r.region.region, endpoint.as_deref())?;
-    check_user(params, &issued.db_user)?;
+    let target_user = target_vars
+        .iter()
+        .find(|(k, _)| *k == "PGUSER")
+        .map(|(_, v)| v.as_str());
+    check_user(params, target_user, &issued.db_user)?;
     let mut plan = exec_plan(
         &r,
         &args.command,
@@ -437,6 +476,10 @@ fn explain(
     }
     let show = |s: &Option<crate::libpq::Setting>| match s {
         None => "(not set)".to_string(),
+        Some(s) if s.value.to_ascii_lowercase().contains("password") => format!(
+            "<hidden: the value mentions a password> (from {})",
+            s.source
+        ),
         Some(s) => format!("{} (from {})", s.value, s.source),
     };
     let mut lines = vec![

@@ -243,9 +243,13 @@ pub(super) fn apply(
     if args.iam_host.is_none() {
         args.iam_host.clone_from(&target.iam_host);
     }
-    if args.redshift.cluster_id.is_none() && args.redshift.workgroup.is_none() {
+    if args.redshift.cluster_id.is_none()
+        && args.redshift.workgroup.is_none()
+        && (target.cluster_id.is_some() || target.workgroup.is_some())
+    {
         args.redshift.cluster_id.clone_from(&target.cluster_id);
         args.redshift.workgroup.clone_from(&target.workgroup);
+        args.redshift.target_host = Some(target.host.clone());
     }
     if engine == Engine::Mysql && args.ca_bundle.is_none() {
         // libpq clients get it as PGSSLROOTCERT (see pg_vars).
@@ -257,6 +261,9 @@ pub(super) fn apply(
 /// A PostgreSQL target as the libpq variables it stands for.
 pub(super) fn pg_vars(t: &Target) -> Vec<(&'static str, String)> {
     let mut v = vec![("PGHOST", t.host.clone())];
+    if let Some(a) = &t.hostaddr {
+        v.push(("PGHOSTADDR", a.clone()));
+    }
     if let Some(p) = t.port {
         v.push(("PGPORT", p.to_string()));
     }

@@ -5,7 +5,10 @@
 //! The endpoint override is read as the SDK would
 //! (`AWS_ENDPOINT_URL_REDSHIFT` / `AWS_ENDPOINT_URL_REDSHIFT_SERVERLESS`,
 //! else `AWS_ENDPOINT_URL`); a plain `http://` endpoint is accepted only on
-//! a loopback address, since the answer holds a database password.
+//! a loopback address, since the answer holds a database password. The
+//! SDK's retries are off: a call that fails is reported, not repeated (a
+//! repeated `GetClusterCredentials --auto-create` is another user creation
+//! and another password), so a run makes exactly one call.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -102,6 +105,8 @@ pub fn classify(code: Option<&str>, status: Option<u16>) -> ExitCode {
         | "InternalFailure"
         | "InternalServerException" => ExitCode::Network,
         _ if status.is_some_and(|s| s >= 500) => ExitCode::Network,
+        // A success status with an answer that could not be read.
+        _ if status.is_some_and(|s| s < 300) => ExitCode::Network,
         _ if status == Some(403) => ExitCode::PermissionDenied,
         _ => ExitCode::General,
     }
@@ -158,6 +163,7 @@ pub fn get_credentials(
             use aws_sdk_redshiftserverless::config::{BehaviorVersion, Region};
             let mut b = aws_sdk_redshiftserverless::Config::builder()
                 .behavior_version(BehaviorVersion::latest())
+                .retry_config(aws_sdk_redshiftserverless::config::retry::RetryConfig::disabled())
                 .region(Region::new(region.to_owned()))
                 .credentials_provider(sdk_credentials(creds));
             if let Some(e) = endpoint {
@@ -265,6 +271,7 @@ fn redshift_client(
     use aws_sdk_redshift::config::{BehaviorVersion, Region};
     let mut b = aws_sdk_redshift::Config::builder()
         .behavior_version(BehaviorVersion::latest())
+        .retry_config(aws_sdk_redshift::config::retry::RetryConfig::disabled())
         .region(Region::new(region.to_owned()))
         .credentials_provider(sdk_credentials(creds));
     if let Some(e) = endpoint {

@@ -111,6 +111,8 @@ pub fn read_host(host: &str) -> HostRead {
         .map(|r| r.to_string());
     let partition = match (&region, partition) {
         (Some(r), Partition::Aws) if r.starts_with("us-gov-") => Partition::AwsUsGov,
+        // Only China's regions are under amazonaws.com.cn.
+        (Some(r), Partition::AwsCn) if !r.starts_with("cn-") => return HostRead::Other,
         (_, p) => p,
     };
     if let ([first, middle, _], Some(region)) = (front, &region) {
@@ -286,6 +288,11 @@ pub fn check_db_user(u: &str) -> Result<()> {
     Ok(())
 }
 
+/// The longest DbUser (a 128-byte name and its prefix) and DbPassword
+/// (Redshift's are about 100 characters) taken from an answer.
+const MAX_USER_BYTES: usize = 160;
+const MAX_PASSWORD_BYTES: usize = 4096;
+
 /// Temporary database credentials as Redshift returns them.
 #[derive(Debug, Clone)]
 pub struct DbCredentials {
@@ -310,9 +317,18 @@ pub fn check_answer(
     if db_user.chars().any(crate::session::unsafe_char) {
         return Err(bad("has a DbUser with control characters"));
     }
+    if db_user.len() > MAX_USER_BYTES {
+        return Err(bad("has a DbUser longer than Redshift's user names"));
+    }
     let password = password
         .filter(|p| !p.is_empty())
         .ok_or_else(|| bad("has no DbPassword"))?;
+    if password.len() > MAX_PASSWORD_BYTES {
+        return Err(bad("has a DbPassword too long to be one of Redshift's"));
+    }
+    if password.chars().any(|c| c.is_control()) {
+        return Err(bad("has a DbPassword with control characters"));
+    }
     let expires = expires.ok_or_else(|| bad("has no Expiration"))?;
     if expires <= now {
         return Err(bad("has credentials that have already expired"));
@@ -418,6 +434,7 @@ mod tests {
             "localhost",
             "10.0.0.5",
             "x.redshift.amazonaws.com.evil.example",
+            "a.b.us-east-1.redshift.amazonaws.com.cn",
         ] {
             assert_eq!(read_host(other), HostRead::Other, "{other}");
         }
@@ -486,6 +503,23 @@ mod tests {
         }
         for good in ["alice", "app@corp", "a b", "ünï"] {
             check_db_user(good).unwrap();
+        }
+    }
+
+    #[test]
+    fn odd_answers_are_refused() {
+        let now = SystemTime::now();
+        let later = now + Duration::from_secs(900);
+        let long_pw = "p".repeat(5000);
+        let long_user = "u".repeat(200);
+        for (u, p) in [
+            ("u", "p\nq"),
+            ("u", "p\0q"),
+            ("u", long_pw.as_str()),
+            (long_user.as_str(), "p"),
+        ] {
+            let err = check_answer("x", Some(u), Some(p), Some(later), now).unwrap_err();
+            assert_eq!(err.code, crate::error::ExitCode::Network, "{}", err.message);
         }
     }
 
