@@ -53,7 +53,7 @@ __vouch_export() {
 # tmux or an editor started from a project folder) drops it: the values
 # belong to a folder this shell is not in.
 __vouch_drop_inherited() {
-  unset VOUCH_TARGET VOUCH_EXPIRES_AT PGHOST PGPORT PGUSER PGDATABASE PGPASSWORD \
+  unset VOUCH_TARGET VOUCH_EXPIRES_AT PGHOST PGHOSTADDR PGPORT PGUSER PGDATABASE PGPASSWORD \
     PGPASSFILE PGSSLMODE PGSSLROOTCERT PGGSSENCMODE MYSQL_HOST MYSQL_TCP_PORT
 }
 

@@ -82,7 +82,7 @@ end
 # tmux or an editor started from a project folder) drops it: the values
 # belong to a folder this shell is not in.
 function __vouch_drop_inherited
-    set -e VOUCH_TARGET VOUCH_EXPIRES_AT PGHOST PGPORT PGUSER PGDATABASE PGPASSWORD \
+    set -e VOUCH_TARGET VOUCH_EXPIRES_AT PGHOST PGHOSTADDR PGPORT PGUSER PGDATABASE PGPASSWORD \
         PGPASSFILE PGSSLMODE PGSSLROOTCERT PGGSSENCMODE MYSQL_HOST MYSQL_TCP_PORT
 end
 

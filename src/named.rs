@@ -396,6 +396,15 @@ impl Cx<'_> {
             }
             Ok(Some(v))
         };
+        // In a project file the cluster or workgroup would decide where a
+        // password fetched for you is sent, with only a public certificate
+        // for the host to check: the host must be the cluster's own name.
+        if let (true, Some(raw)) = (self.project, t.cluster_id.as_ref().or(t.workgroup.as_ref())) {
+            return Err(self.err(
+                raw,
+                "cluster-id and workgroup cannot be set in a project file (with them any host would get your Redshift password); use the cluster's or workgroup's own name as host (with hostaddr for a tunnel), or define this target in your own config.toml",
+            ));
+        }
         let cluster_id = redshift(
             &t.cluster_id,
             "cluster-id",
@@ -613,16 +622,8 @@ user = "r"
                 "hostaddr \"localhost\" is not an IP address",
             ),
             (
-                "[targets.a]\nengine = \"mysql\"\nhost = \"h\"\ncluster-id = \"dw\"\n",
-                "cluster-id is for Redshift",
-            ),
-            (
-                "[targets.a]\nengine = \"postgres\"\nhost = \"h\"\nworkgroup = \"W\"\n",
-                "a workgroup name is",
-            ),
-            (
-                "[targets.a]\nengine = \"postgres\"\nhost = \"h\"\ncluster-id = \"dw\"\nworkgroup = \"wg1\"\n",
-                "not both",
+                "[targets.a]\nengine = \"postgres\"\nhost = \"h\"\ncluster-id = \"dw\"\n",
+                "cluster-id and workgroup cannot be set in a project file",
             ),
             (
                 "[targets.a]\nengine = \"postgres\"\nhost = \"h\"\nca-bundle = \"ca.pem\"\n",
@@ -643,6 +644,31 @@ user = "r"
         assert!(e.message.contains("default = \"NAME\""), "{}", e.message);
         let e = project("").unwrap().hook_target(Path::new(P)).unwrap_err();
         assert!(e.message.contains("names no target"), "{}", e.message);
+    }
+
+    #[test]
+    fn redshift_keys_in_config_toml() {
+        let cfg = |text: &str| parse_config(Path::new("/h/config.toml"), text, None);
+        let ok =
+            cfg("[targets.a]\nengine = \"postgres\"\nhost = \"h\"\ncluster-id = \"dw\"\n").unwrap();
+        assert_eq!(ok.targets["a"].cluster_id.as_deref(), Some("dw"));
+        for (text, want) in [
+            (
+                "[targets.a]\nengine = \"mysql\"\nhost = \"h\"\ncluster-id = \"dw\"\n",
+                "cluster-id is for Redshift",
+            ),
+            (
+                "[targets.a]\nengine = \"postgres\"\nhost = \"h\"\nworkgroup = \"W\"\n",
+                "a workgroup name is",
+            ),
+            (
+                "[targets.a]\nengine = \"postgres\"\nhost = \"h\"\ncluster-id = \"dw\"\nworkgroup = \"wg1\"\n",
+                "not both",
+            ),
+        ] {
+            let e = cfg(text).expect_err(text);
+            assert!(e.message.contains(want), "{text:?}: {}", e.message);
+        }
     }
 
     #[test]

@@ -727,31 +727,42 @@ fn tunnels_keep_the_certificate_check() {
     ));
     assert_eq!(ok_stdout(&out), "IAM:alice");
 
-    let conninfo = format!(
-        "host=localhost port={} dbname=dev sslmode=verify-ca",
-        rig.port()
-    );
-    let out = run(vouch(
-        &rig,
-        &[
-            "exec",
-            "--cluster-id",
-            "analytics",
-            "--region",
-            "us-east-1",
-            "--",
-            "psql",
-            &conninfo,
-        ],
-        &env(&rig, "static"),
-        false,
-    ));
-    assert_eq!(out.status.code(), Some(6), "{}", describe(&out));
-    assert!(
-        text(&out.stderr).contains("any publicly issued certificate"),
-        "{}",
-        describe(&out)
-    );
+    // Anything short of verify-full is refused, whoever names the roots
+    // (only --ca-bundle, on the command line, allows verify-ca).
+    for (extra, words) in [
+        (
+            "sslmode=verify-ca",
+            "sslmode=verify-ca would accept any certificate",
+        ),
+        (
+            "sslmode=verify-ca sslrootcert=/etc/ssl/certs/ca-certificates.crt",
+            "sslmode=verify-ca would accept any certificate",
+        ),
+        ("sslmode=require", "sslmode=require does not check"),
+    ] {
+        let conninfo = format!("host=localhost port={} dbname=dev {extra}", rig.port());
+        let out = run(vouch(
+            &rig,
+            &[
+                "exec",
+                "--cluster-id",
+                "analytics",
+                "--region",
+                "us-east-1",
+                "--",
+                "psql",
+                &conninfo,
+            ],
+            &env(&rig, "static"),
+            false,
+        ));
+        assert_eq!(out.status.code(), Some(6), "{extra}: {}", describe(&out));
+        assert!(
+            text(&out.stderr).contains(words),
+            "{extra}: {}",
+            describe(&out)
+        );
+    }
 
     let cfg_dir = rig.home.path().join(".config/vouch");
     std::fs::create_dir_all(&cfg_dir).unwrap();

@@ -2262,9 +2262,15 @@ fn inherited_outside(sh: Sh) {
         return;
     }
     let fx = Fx::new();
-    let steps = [Prompt, Mark("first"), Show(PG_VARS), Show(&["MYSQL_HOST"])];
+    let steps = [
+        Prompt,
+        Mark("first"),
+        Show(PG_VARS),
+        Show(&["MYSQL_HOST", "PGHOSTADDR"]),
+    ];
     let inherited = [
         ("PGHOST", RDS_HOST),
+        ("PGHOSTADDR", "127.0.0.1"),
         ("PGPASSFILE", "/nonexistent/pgpass"),
         ("PGPASSWORD", "outer-token"),
         ("MYSQL_HOST", "db.example.com"),
@@ -2272,7 +2278,7 @@ fn inherited_outside(sh: Sh) {
         ("VOUCH_EXPIRES_AT", "1"),
     ];
     let run = run_hook(&fx, sh, &steps, &inherited, &fx.root);
-    for n in PG_VARS.iter().chain(&["MYSQL_HOST"]) {
+    for n in PG_VARS.iter().chain(&["MYSQL_HOST", "PGHOSTADDR"]) {
         assert_eq!(run.var("first", n), UNSET, "{n}\n{}", run.all);
     }
     // Without VOUCH_TARGET the user's own variables stay.

@@ -274,10 +274,22 @@ fn resolve(
                 ),
         )
     })?;
-    if tls.mode == "verify-ca" && tls.root_from_vouch && args.ca_bundle.is_none() {
-        return Err(Error::config(
-            "sslmode=verify-ca with the system's CA bundle would accept any publicly issued certificate, for any name, and send it the Redshift password; use verify-full (connect with the cluster's own name, and hostaddr=IP for a tunnel), or pass --ca-bundle with the CA of that endpoint",
-        ));
+    // Redshift's roots are the public ones: anything short of verify-full
+    // would hand the password to whoever has any certificate (or none).
+    // verify-ca only with roots the user names on the command line.
+    match tls.mode.as_str() {
+        "verify-full" => {}
+        "verify-ca" if args.ca_bundle.is_some() => {}
+        "verify-ca" => {
+            return Err(Error::config(
+                "sslmode=verify-ca would accept any certificate from the roots given (for Redshift, public ones: any name anyone can get) and send it the Redshift password; use verify-full (connect with the cluster's own name, and hostaddr=IP for a tunnel), or pass --ca-bundle with the CA of that endpoint",
+            ))
+        }
+        other => {
+            return Err(Error::config(format!(
+                "sslmode={other} does not check the server's certificate, and vouch sends Redshift passwords only to a checked server; use verify-full (the default when sslmode is not set)"
+            )))
+        }
     }
     let mut warnings: Vec<String> = tls
         .warnings

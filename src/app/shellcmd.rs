@@ -229,7 +229,8 @@ fn target_env(ui: &Ui, t: &Target) -> Result<(Vec<Assign>, Option<SystemTime>)> 
             Ok((assigns, None))
         }
         Engine::Postgres => {
-            if t.host.eq_ignore_ascii_case("localhost") && t.hostaddr.is_none() {
+            // libpq matches password-file lines by host alone, hostaddr or not.
+            if t.host.eq_ignore_ascii_case("localhost") {
                 return Err(Error::config(format!(
                     "target {}: host \"localhost\" is also libpq's name for its Unix socket, where the hook's password file would be offered without TLS; use host = \"127.0.0.1\" (or \"::1\"), or the server's own name with hostaddr = \"127.0.0.1\"",
                     t.name
