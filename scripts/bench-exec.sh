@@ -10,6 +10,11 @@
 #      `mariadb --version` probe a first run pays)
 #   G  as B, signing with a cached `vouch login` session (software key via the
 #      local IAM Roles Anywhere endpoint) instead of environment credentials
+#   H  Redshift: vouch exec -- psql to a cluster name (hostaddr 127.0.0.1,
+#      port 1): one GetClusterCredentialsWithIAM call to the PostgreSQL rig's
+#      local Redshift API on loopback, then psql
+#   I  the AWS CLI way: aws redshift get-cluster-credentials-with-iam against
+#      the same endpoint, then psql with the password (jq-free: --query)
 # The clients start, try the closed port 1 on loopback and exit at once, so
 # B - A and E - D are vouch's own work: parse, resolve (mariadb: its option
 # files too), sign, execve. Target: <= 5 ms (median).
@@ -22,7 +27,8 @@ cargo build --release --quiet --bin vouch
 vouch="$(cd "${CARGO_TARGET_DIR:-target}/release" && pwd)/vouch"
 out=$(mktemp -d)
 ra_dir=""
-trap 'if [[ -n "$ra_dir" ]]; then bash rig/rolesanywhere-rig.sh stop "$ra_dir" >/dev/null 2>&1 || true; fi; rm -rf "$out"' EXIT
+pg_dir=""
+trap 'if [[ -n "$ra_dir" ]]; then bash rig/rolesanywhere-rig.sh stop "$ra_dir" >/dev/null 2>&1 || true; fi; if [[ -n "$pg_dir" ]]; then bash rig/pg-rig.sh stop "$pg_dir" >/dev/null 2>&1 || true; fi; rm -rf "$out"' EXIT
 
 host=mydb.cluster-abc123.us-east-1.rds.amazonaws.com
 export AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY
@@ -78,7 +84,24 @@ hyperfine -i --warmup 2 --runs "${AWS_RUNS:-10}" --export-json "$out/aws.json" \
   -n "C aws rds generate-db-auth-token + psql" \
   "PGPASSWORD=\$(aws rds generate-db-auth-token --hostname $host --port 5432 --username app --region us-east-1) $psql -h 127.0.0.1 -p 1 -U app -d app" >/dev/null
 
-python3 - "$out/fast.json" "$out/aws.json" "$out/my.json" "$out/probe.json" "$out/session.json" <<'PY'
+# H, I: Redshift through the PostgreSQL rig's local Redshift API.
+pg_env=$(bash rig/pg-rig.sh start RIG_PORT="${PG_PORT:-15480}" RIG_REDSHIFT_PORT="${RS_PORT:-15487}" | tail -n 1)
+pg_dir=$(dirname "$pg_env")
+(
+  # shellcheck disable=SC1090
+  . "$pg_env"
+  export AWS_ACCESS_KEY_ID="$RIG_AKID" AWS_SECRET_ACCESS_KEY="$RIG_SECRET" AWS_DEFAULT_REGION=us-east-1 \
+         AWS_ENDPOINT_URL_REDSHIFT="$RIG_REDSHIFT_URL"
+  conn="host=$RIG_REDSHIFT_CLUSTER_HOST hostaddr=127.0.0.1 port=1 dbname=dev"
+  hyperfine -N -i --warmup 10 --runs "${RS_RUNS:-100}" --export-json "$out/redshift.json" \
+    -n "H vouch exec -- psql (Redshift, one API call)" \
+    "$vouch exec --ca-bundle $RIG_CA -- psql '$conn'" >/dev/null
+  hyperfine -i --warmup 2 --runs "${AWS_RUNS:-10}" --export-json "$out/redshift-aws.json" \
+    -n "I aws redshift get-cluster-credentials-with-iam + psql" \
+    "PGPASSWORD=\$(aws redshift get-cluster-credentials-with-iam --cluster-identifier analytics --db-name dev --query DbPassword --output text) PGUSER=IAM:alice $psql '$conn'" >/dev/null
+)
+
+python3 - "$out/fast.json" "$out/aws.json" "$out/my.json" "$out/probe.json" "$out/session.json" "$out/redshift.json" "$out/redshift-aws.json" <<'PY'
 import json, statistics, sys
 rows = []
 for f in sys.argv[1:]:
@@ -87,8 +110,9 @@ for f in sys.argv[1:]:
 print(f"{'command':45} {'median ms':>10} {'mean ms':>9} {'runs':>5}")
 for name, med, mean, n in rows:
     print(f"{name:45} {med:10.2f} {mean:9.2f} {n:5}")
-a, b, c, d, e, f, g = (r[1] for r in rows)
+a, b, c, d, e, f, g, h, i = (r[1] for r in rows)
 print(f"\nvouch adds {b - a:.2f} ms (median) before psql starts; the AWS CLI path costs {c - a:.0f} ms more than psql alone.")
 print(f"vouch adds {e - d:.2f} ms (median) before mariadb starts with the flavour cached; {f - d:.2f} ms on a run that probes `mariadb --version`.")
 print(f"with a cached vouch login session vouch adds {g - a:.2f} ms (median) before psql starts.")
+print(f"Redshift: vouch adds {h - a:.2f} ms (median, one API call on loopback) before psql starts; the AWS CLI path {i - a:.0f} ms.")
 PY
