@@ -2498,3 +2498,28 @@ fn the_hook_refuses_a_localhost_target() {
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.contains("libpq's name for its Unix socket"), "{err}");
 }
+
+/// `vouch logout` also removes the hook's password files (they hold tokens).
+#[test]
+fn logout_removes_the_hooks_password_files() {
+    let fx = Fx::new();
+    fx.write_project(&fx.proj, &hook_project("u"));
+    fx.allow(&fx.proj);
+    let steps = [
+        Cmd("cd \"$PROJ\""),
+        Prompt,
+        Mark("in"),
+        Show(&["PGPASSFILE"]),
+    ];
+    let run = run_hook(&fx, Sh::Bash, &steps, &[], &fx.root);
+    let passfile = PathBuf::from(run.var("in", "PGPASSFILE"));
+    assert!(passfile.is_file(), "{}", run.all);
+    let out = fx.vouch(&["logout"], &fx.root);
+    assert!(out.status.success(), "{}", describe(&out));
+    assert!(
+        text(&out.stderr).contains("removed 1 shell hook password file"),
+        "{}",
+        describe(&out)
+    );
+    assert!(!passfile.exists());
+}

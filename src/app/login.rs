@@ -405,6 +405,16 @@ pub(super) fn run_logout(ui: &Ui, world: &dyn World) -> Result<i32> {
             Err(e) => ui.warn(e.message),
         }
     }
+    // The shell hook's password files hold tokens made from the sessions.
+    match super::shellcmd::remove_passfiles(world) {
+        Ok(0) => {}
+        Ok(n) => crate::say!(
+            "vouch: removed {n} shell hook password file{}",
+            if n == 1 { "" } else { "s" }
+        ),
+        Err(e) if failed.is_none() => failed = Some(e),
+        Err(e) => ui.warn(e.message),
+    }
     crate::say!(
         "vouch: removed {total} cached session{}",
         if total == 1 { "" } else { "s" }

@@ -333,6 +333,32 @@ fn write_passfile(t: &Target, host: &str, port: &str, user: &str, token: &str) -
     Ok(file)
 }
 
+/// Remove the hook's password files (for `vouch logout`): every regular
+/// file in the `pgpass` folders beside the session folders. Returns how
+/// many went.
+pub(super) fn remove_passfiles(world: &dyn World) -> Result<usize> {
+    let mut n = 0;
+    for sessions in crate::session::session_dirs(world)? {
+        let dir = sessions.with_file_name("pgpass");
+        // Only a real folder of vouch's (not a link somewhere else).
+        if !std::fs::symlink_metadata(&dir).is_ok_and(|m| m.is_dir()) {
+            continue;
+        }
+        crate::ca::private_dir(&dir)?;
+        let entries = std::fs::read_dir(&dir)
+            .map_err(|e| Error::io(format!("cannot list {}", shown(&dir)), &e))?;
+        for entry in entries.flatten() {
+            if entry.file_type().is_ok_and(|t| t.is_file()) {
+                std::fs::remove_file(entry.path()).map_err(|e| {
+                    Error::io(format!("cannot remove {}", shown(&entry.path())), &e)
+                })?;
+                n += 1;
+            }
+        }
+    }
+    Ok(n)
+}
+
 /// What puts back the variables `assigns` will change, from this
 /// process's environment (the shell's exported variables). Values a
 /// vouch target set (VOUCH_TARGET is there: a shell started inside a
