@@ -38,7 +38,6 @@ Register-ArgumentCompleter -Native -CommandName 'vouch' -ScriptBlock {
             [CompletionResult]::new('alias', 'alias', [CompletionResultType]::ParameterValue, 'Print wrapper functions so plain `psql ...` runs `vouch exec -- psql ...`: eval "$(vouch alias zsh)"')
             [CompletionResult]::new('allow', 'allow', [CompletionResultType]::ParameterValue, 'Trust a project''s .vouch.toml (default: the nearest one at or above the current folder) with its current content')
             [CompletionResult]::new('deny', 'deny', [CompletionResultType]::ParameterValue, 'Stop trusting a project''s .vouch.toml (default: the nearest one)')
-            [CompletionResult]::new('hook-export', 'hook-export', [CompletionResultType]::ParameterValue, 'What the shell hook runs when the folder or the clock calls for it')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -242,13 +241,6 @@ Register-ArgumentCompleter -Native -CommandName 'vouch' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
-        'vouch;hook-export' {
-            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say on stderr which credentials, region and endpoint were used (never a secret)')
-            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say on stderr which credentials, region and endpoint were used (never a secret)')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
-            break
-        }
         'vouch;help' {
             [CompletionResult]::new('exec', 'exec', [CompletionResultType]::ParameterValue, 'Run a database client with a fresh IAM token: vouch exec -- psql -h HOST -U USER -d DB (or: -- mysql -h HOST -u USER DB)')
             [CompletionResult]::new('credential', 'credential', [CompletionResultType]::ParameterValue, 'Print a credential for another program to use')
@@ -261,7 +253,6 @@ Register-ArgumentCompleter -Native -CommandName 'vouch' -ScriptBlock {
             [CompletionResult]::new('alias', 'alias', [CompletionResultType]::ParameterValue, 'Print wrapper functions so plain `psql ...` runs `vouch exec -- psql ...`: eval "$(vouch alias zsh)"')
             [CompletionResult]::new('allow', 'allow', [CompletionResultType]::ParameterValue, 'Trust a project''s .vouch.toml (default: the nearest one at or above the current folder) with its current content')
             [CompletionResult]::new('deny', 'deny', [CompletionResultType]::ParameterValue, 'Stop trusting a project''s .vouch.toml (default: the nearest one)')
-            [CompletionResult]::new('hook-export', 'hook-export', [CompletionResultType]::ParameterValue, 'What the shell hook runs when the folder or the clock calls for it')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -308,9 +299,6 @@ Register-ArgumentCompleter -Native -CommandName 'vouch' -ScriptBlock {
             break
         }
         'vouch;help;deny' {
-            break
-        }
-        'vouch;help;hook-export' {
             break
         }
         'vouch;help;help' {

@@ -43,9 +43,6 @@ _vouch() {
             vouch,hook)
                 cmd="vouch__subcmd__hook"
                 ;;
-            vouch,hook-export)
-                cmd="vouch__subcmd__hook__subcmd__export"
-                ;;
             vouch,login)
                 cmd="vouch__subcmd__login"
                 ;;
@@ -106,9 +103,6 @@ _vouch() {
             vouch__subcmd__help,hook)
                 cmd="vouch__subcmd__help__subcmd__hook"
                 ;;
-            vouch__subcmd__help,hook-export)
-                cmd="vouch__subcmd__help__subcmd__hook__subcmd__export"
-                ;;
             vouch__subcmd__help,login)
                 cmd="vouch__subcmd__help__subcmd__login"
                 ;;
@@ -134,7 +128,7 @@ _vouch() {
 
     case "${cmd}" in
         vouch)
-            opts="-v -h -V --verbose --help --version exec credential login logout status completions env hook alias allow deny hook-export help"
+            opts="-v -h -V --verbose --help --version exec credential login logout status completions env hook alias allow deny help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -604,7 +598,7 @@ _vouch() {
             return 0
             ;;
         vouch__subcmd__help)
-            opts="exec credential login logout status completions env hook alias allow deny hook-export help"
+            opts="exec credential login logout status completions env hook alias allow deny help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -785,20 +779,6 @@ _vouch() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        vouch__subcmd__help__subcmd__hook__subcmd__export)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
         vouch__subcmd__help__subcmd__login)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -843,20 +823,6 @@ _vouch() {
             ;;
         vouch__subcmd__hook)
             opts="-v -h --verbose --help bash zsh fish"
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        vouch__subcmd__hook__subcmd__export)
-            opts="-v -h --verbose --help bash zsh fish enter recheck refresh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

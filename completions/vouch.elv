@@ -35,7 +35,6 @@ set edit:completion:arg-completer[vouch] = {|@words|
             cand alias 'Print wrapper functions so plain `psql ...` runs `vouch exec -- psql ...`: eval "$(vouch alias zsh)"'
             cand allow 'Trust a project''s .vouch.toml (default: the nearest one at or above the current folder) with its current content'
             cand deny 'Stop trusting a project''s .vouch.toml (default: the nearest one)'
-            cand hook-export 'What the shell hook runs when the folder or the clock calls for it'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'vouch;exec'= {
@@ -219,12 +218,6 @@ set edit:completion:arg-completer[vouch] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
-        &'vouch;hook-export'= {
-            cand -v 'Say on stderr which credentials, region and endpoint were used (never a secret)'
-            cand --verbose 'Say on stderr which credentials, region and endpoint were used (never a secret)'
-            cand -h 'Print help (see more with ''--help'')'
-            cand --help 'Print help (see more with ''--help'')'
-        }
         &'vouch;help'= {
             cand exec 'Run a database client with a fresh IAM token: vouch exec -- psql -h HOST -U USER -d DB (or: -- mysql -h HOST -u USER DB)'
             cand credential 'Print a credential for another program to use'
@@ -237,7 +230,6 @@ set edit:completion:arg-completer[vouch] = {|@words|
             cand alias 'Print wrapper functions so plain `psql ...` runs `vouch exec -- psql ...`: eval "$(vouch alias zsh)"'
             cand allow 'Trust a project''s .vouch.toml (default: the nearest one at or above the current folder) with its current content'
             cand deny 'Stop trusting a project''s .vouch.toml (default: the nearest one)'
-            cand hook-export 'What the shell hook runs when the folder or the clock calls for it'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'vouch;help;exec'= {
@@ -270,8 +262,6 @@ set edit:completion:arg-completer[vouch] = {|@words|
         &'vouch;help;allow'= {
         }
         &'vouch;help;deny'= {
-        }
-        &'vouch;help;hook-export'= {
         }
         &'vouch;help;help'= {
         }

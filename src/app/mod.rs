@@ -551,7 +551,16 @@ fn explain_env(plan: &ExecPlan, valid: std::time::Duration) -> Vec<String> {
 /// The completion script for `shell`, as clap_complete writes it.
 pub fn completion_script(shell: clap_complete::Shell) -> String {
     use clap::CommandFactory;
-    let mut cmd = Cli::command();
+    // clap_complete offers hidden subcommands too: the shell hook's own
+    // `hook-export` is left out by building the command without them.
+    let full = Cli::command();
+    let mut cmd = clap::Command::new("vouch")
+        .version(env!("CARGO_PKG_VERSION"))
+        .args(full.get_arguments().cloned())
+        .subcommands(full.get_subcommands().filter(|s| !s.is_hide_set()).cloned());
+    if let Some(about) = full.get_about() {
+        cmd = cmd.about(about.clone());
+    }
     let mut out = Vec::new();
     clap_complete::generate(shell, &mut cmd, "vouch", &mut out);
     String::from_utf8_lossy(&out).into_owned()
