@@ -11,8 +11,20 @@ use aws_sdk_sts::error::ProvideErrorMetadata;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 
+use crate::credentials::Credentials;
 use crate::error::{Error, ExitCode, Result};
 use crate::world::World;
+
+/// `creds` as the SDKs take them (their credentials type is shared).
+pub fn sdk_credentials(creds: &Credentials) -> aws_credential_types::Credentials {
+    aws_credential_types::Credentials::new(
+        creds.access_key_id.clone(),
+        creds.secret_access_key.expose().to_owned(),
+        creds.session_token.as_ref().map(|t| t.expose().to_owned()),
+        creds.expires_at,
+        "vouch",
+    )
+}
 
 /// A whole call, retries included, may take this long.
 pub const CALL_TIMEOUT: Duration = Duration::from_secs(30);

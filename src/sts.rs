@@ -463,13 +463,7 @@ fn client(
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new(region.to_owned()));
     if let Some(c) = creds {
-        b = b.credentials_provider(aws_sdk_sts::config::Credentials::new(
-            c.access_key_id.clone(),
-            c.secret_access_key.expose().to_owned(),
-            c.session_token.as_ref().map(|t| t.expose().to_owned()),
-            c.expires_at,
-            "vouch",
-        ));
+        b = b.credentials_provider(awsapi::sdk_credentials(c));
     }
     if let Some(e) = endpoint {
         b = b.endpoint_url(e);

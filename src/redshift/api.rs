@@ -12,6 +12,10 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use aws_sdk_redshift::error::ProvideErrorMetadata;
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::client::result::SdkError;
+
 use super::{check_answer, DbCredentials, Request};
 use crate::awsapi::{self, run};
 use crate::credentials::Credentials;
@@ -63,16 +67,6 @@ mod aws_smithy_types_dt {
     pub use aws_sdk_redshift::primitives::DateTime;
 }
 
-fn sdk_credentials(c: &Credentials) -> aws_credential_types::Credentials {
-    aws_credential_types::Credentials::new(
-        c.access_key_id.clone(),
-        c.secret_access_key.expose().to_owned(),
-        c.session_token.as_ref().map(|t| t.expose().to_owned()),
-        c.expires_at,
-        "vouch",
-    )
-}
-
 /// Which exit code a Redshift error code (or HTTP status) stands for.
 pub fn classify(code: Option<&str>, status: Option<u16>) -> ExitCode {
     match code.unwrap_or("") {
@@ -110,6 +104,22 @@ pub fn classify(code: Option<&str>, status: Option<u16>) -> ExitCode {
         _ if status == Some(403) => ExitCode::PermissionDenied,
         _ => ExitCode::General,
     }
+}
+
+/// The error of a failed call to `service`: its answer (secrets scrubbed),
+/// then what to do about it.
+fn failed<E>(
+    request: &Request,
+    region: &str,
+    secrets: &[Option<&str>],
+    service: &str,
+    err: SdkError<E, HttpResponse>,
+) -> Error
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    let e = awsapi::map_sdk_error(&request.describe(), service, err, secrets, classify);
+    explain(request, region, e)
 }
 
 /// A failed call's error, with what to do about it.
@@ -154,7 +164,8 @@ pub fn get_credentials(
     ];
     let duration = |d: u64| i32::try_from(d).unwrap_or(i32::MAX);
     let now = SystemTime::now();
-    match request {
+    // (DbUser, DbPassword, Expiration) as the call answered.
+    let (user, password, expires) = match request {
         Request::Serverless {
             workgroup,
             db_name,
@@ -165,7 +176,7 @@ pub fn get_credentials(
                 .behavior_version(BehaviorVersion::latest())
                 .retry_config(aws_sdk_redshiftserverless::config::retry::RetryConfig::disabled())
                 .region(Region::new(region.to_owned()))
-                .credentials_provider(sdk_credentials(creds));
+                .credentials_provider(awsapi::sdk_credentials(creds));
             if let Some(e) = endpoint {
                 b = b.endpoint_url(e);
             }
@@ -179,19 +190,11 @@ pub fn get_credentials(
                     .duration_seconds(duration(*d))
                     .send(),
             )?
-            .map_err(|e| {
-                explain(
-                    request,
-                    region,
-                    awsapi::map_sdk_error(&what, "Redshift Serverless", e, &secrets, classify),
-                )
-            })?;
-            check_answer(
-                &what,
-                out.db_user(),
-                out.db_password(),
-                to_system_time(out.expiration()),
-                now,
+            .map_err(|e| failed(request, region, &secrets, "Redshift Serverless", e))?;
+            (
+                out.db_user,
+                out.db_password,
+                to_system_time(out.expiration.as_ref()),
             )
         }
         Request::ClusterWithIam {
@@ -209,19 +212,11 @@ pub fn get_credentials(
                     .duration_seconds(duration(*d))
                     .send(),
             )?
-            .map_err(|e| {
-                explain(
-                    request,
-                    region,
-                    awsapi::map_sdk_error(&what, "Redshift", e, &secrets, classify),
-                )
-            })?;
-            check_answer(
-                &what,
-                out.db_user(),
-                out.db_password(),
-                to_system_time(out.expiration()),
-                now,
+            .map_err(|e| failed(request, region, &secrets, "Redshift", e))?;
+            (
+                out.db_user,
+                out.db_password,
+                to_system_time(out.expiration.as_ref()),
             )
         }
         Request::Cluster {
@@ -245,22 +240,15 @@ pub fn get_credentials(
                     .set_db_groups((!db_groups.is_empty()).then(|| db_groups.clone()))
                     .send(),
             )?
-            .map_err(|e| {
-                explain(
-                    request,
-                    region,
-                    awsapi::map_sdk_error(&what, "Redshift", e, &secrets, classify),
-                )
-            })?;
-            check_answer(
-                &what,
-                out.db_user(),
-                out.db_password(),
-                to_system_time(out.expiration()),
-                now,
+            .map_err(|e| failed(request, region, &secrets, "Redshift", e))?;
+            (
+                out.db_user,
+                out.db_password,
+                to_system_time(out.expiration.as_ref()),
             )
         }
-    }
+    };
+    check_answer(&what, user.as_deref(), password.as_deref(), expires, now)
 }
 
 fn redshift_client(
@@ -273,7 +261,7 @@ fn redshift_client(
         .behavior_version(BehaviorVersion::latest())
         .retry_config(aws_sdk_redshift::config::retry::RetryConfig::disabled())
         .region(Region::new(region.to_owned()))
-        .credentials_provider(sdk_credentials(creds));
+        .credentials_provider(awsapi::sdk_credentials(creds));
     if let Some(e) = endpoint {
         b = b.endpoint_url(e);
     }
