@@ -125,35 +125,53 @@ fn exec_plan(
     token: String,
     target_vars: &[(&'static str, String)],
 ) -> ExecPlan {
+    let login = vec![EnvSet {
+        name: "PGPASSWORD",
+        value: token,
+        secret: true,
+    }];
+    libpq_plan(&r.program, &r.skip_env, &r.tls, argv, login, target_vars)
+}
+
+/// The plan for a libpq client, RDS or Redshift: the target's variables
+/// (unless the login or the TLS settings set them), the `login` variables
+/// (`PGPASSWORD`; for Redshift also `PGUSER`), the TLS settings, GSSAPI
+/// encryption off, the skip list.
+pub(super) fn libpq_plan(
+    program: &std::path::Path,
+    skip_env: &EnvSet,
+    tls: &PgTls,
+    argv: &[OsString],
+    login: Vec<EnvSet>,
+    target_vars: &[(&'static str, String)],
+) -> ExecPlan {
     let mut set: Vec<EnvSet> = target_vars
         .iter()
-        .filter(|(name, _)| !r.tls.set.iter().any(|(n, _)| n == name))
+        .filter(|(name, _)| {
+            !login.iter().any(|l| l.name == *name) && !tls.set.iter().any(|(n, _)| n == name)
+        })
         .map(|(name, value)| EnvSet {
             name,
             value: value.clone(),
             secret: false,
         })
         .collect();
-    set.push(EnvSet {
-        name: "PGPASSWORD",
-        value: token,
-        secret: true,
-    });
-    set.extend(r.tls.set.iter().map(|(name, value)| EnvSet {
+    set.extend(login);
+    set.extend(tls.set.iter().map(|(name, value)| EnvSet {
         name,
         value: value.clone(),
         secret: false,
     }));
     // libpq prefers GSSAPI encryption to TLS when Kerberos credentials
-    // exist; RDS takes IAM tokens over TLS only.
+    // exist; RDS and Redshift take the secret over TLS only.
     set.push(EnvSet {
         name: "PGGSSENCMODE",
         value: "disable".into(),
         secret: false,
     });
-    set.push(r.skip_env.clone());
+    set.push(skip_env.clone());
     ExecPlan {
-        program: r.program.clone(),
+        program: program.to_path_buf(),
         argv: argv.to_vec(),
         set,
         unset: vec![],
@@ -246,11 +264,10 @@ pub(super) fn seal_service_file(params: &PgParams, plan: &mut ExecPlan) -> Resul
     }
     Ok(())
 }
-/// What `vouch env` prints for a libpq client: the connection as resolved
-/// (so a client started later connects to the same place), the token and
-/// TLS settings; not the exec-only variables.
+
+/// What `vouch env` prints for an RDS libpq client (see [`libpq_env`]),
+/// valid while the token is.
 fn env_out(r: &Resolved, plan: ExecPlan, creds: &Credentials) -> EnvOut {
-    let mut vars: Vec<(&'static str, String)> = Vec::new();
     let resolved = [
         ("PGHOST", &r.params.host),
         ("PGHOSTADDR", &r.params.hostaddr),
@@ -258,11 +275,21 @@ fn env_out(r: &Resolved, plan: ExecPlan, creds: &Credentials) -> EnvOut {
         ("PGUSER", &r.params.user),
         ("PGDATABASE", &r.params.dbname),
     ];
-    for (name, s) in resolved {
-        if let Some(s) = s {
-            vars.push((name, s.value.clone()));
-        }
-    }
+    libpq_env(&resolved, plan, token_expiry(creds))
+}
+
+/// What `vouch env` prints for a libpq client: the `resolved` connection
+/// settings first (so a client started later connects to the same place),
+/// then what the plan sets that they do not (not the exec-only skip list).
+pub(super) fn libpq_env(
+    resolved: &[(&'static str, &Option<libpq::Setting>)],
+    plan: ExecPlan,
+    expires: std::time::SystemTime,
+) -> EnvOut {
+    let mut vars: Vec<(&'static str, String)> = resolved
+        .iter()
+        .filter_map(|(name, s)| s.as_ref().map(|s| (*name, s.value.clone())))
+        .collect();
     for s in plan.set {
         if s.name != exec::SKIP_VAR && !vars.iter().any(|(n, _)| *n == s.name) {
             vars.push((s.name, s.value));
@@ -270,7 +297,7 @@ fn env_out(r: &Resolved, plan: ExecPlan, creds: &Credentials) -> EnvOut {
     }
     EnvOut {
         vars,
-        expires: token_expiry(creds),
+        expires,
         notes: vec![],
     }
 }

@@ -322,42 +322,19 @@ fn exec_plan(
     password: String,
     target_vars: &[(&'static str, String)],
 ) -> ExecPlan {
-    let mut set: Vec<EnvSet> = target_vars
-        .iter()
-        .filter(|(name, _)| *name != "PGUSER" && !r.tls.set.iter().any(|(n, _)| n == name))
-        .map(|(name, value)| EnvSet {
-            name,
-            value: value.clone(),
+    let login = vec![
+        EnvSet {
+            name: "PGUSER",
+            value: user.to_string(),
             secret: false,
-        })
-        .collect();
-    set.push(EnvSet {
-        name: "PGUSER",
-        value: user.to_string(),
-        secret: false,
-    });
-    set.push(EnvSet {
-        name: "PGPASSWORD",
-        value: password,
-        secret: true,
-    });
-    set.extend(r.tls.set.iter().map(|(name, value)| EnvSet {
-        name,
-        value: value.clone(),
-        secret: false,
-    }));
-    set.push(EnvSet {
-        name: "PGGSSENCMODE",
-        value: "disable".into(),
-        secret: false,
-    });
-    set.push(r.skip_env.clone());
-    ExecPlan {
-        program: r.program.clone(),
-        argv: argv.to_vec(),
-        set,
-        unset: vec![],
-    }
+        },
+        EnvSet {
+            name: "PGPASSWORD",
+            value: password,
+            secret: true,
+        },
+    ];
+    super::pg::libpq_plan(&r.program, &r.skip_env, &r.tls, argv, login, target_vars)
 }
 
 /// A user the client's own arguments (or its service file) give would
@@ -437,28 +414,15 @@ pub(super) fn run_exec(
     Err(exec::exec(&plan))
 }
 
+/// As for RDS, but the user is the one Redshift returned (in the plan).
 fn env_out(params: &PgParams, plan: ExecPlan, expires: SystemTime) -> EnvOut {
-    let mut vars: Vec<(&'static str, String)> = Vec::new();
-    for (name, s) in [
+    let resolved = [
         ("PGHOST", &params.host),
         ("PGHOSTADDR", &params.hostaddr),
         ("PGPORT", &params.port),
         ("PGDATABASE", &params.dbname),
-    ] {
-        if let Some(s) = s {
-            vars.push((name, s.value.clone()));
-        }
-    }
-    for s in plan.set {
-        if s.name != exec::SKIP_VAR && !vars.iter().any(|(n, _)| *n == s.name) {
-            vars.push((s.name, s.value));
-        }
-    }
-    EnvOut {
-        vars,
-        expires,
-        notes: vec![],
-    }
+    ];
+    super::pg::libpq_env(&resolved, plan, expires)
 }
 
 fn explain(
