@@ -28,10 +28,32 @@ pub fn bundle_covers(region: &str) -> bool {
     bundle_regions().any(|r| r == region)
 }
 
-/// An I/O error as a vouch error: EACCES/EPERM are "permission denied"
-/// (exit 5), anything else a configuration problem (exit 6).
-fn io_error(what: String, e: std::io::Error) -> Error {
-    Error::io(what, &e)
+/// Write `bytes` to `target` in the private directory `dir` atomically: a
+/// 0600 temporary file there, `finish` (e.g. set its time, sync it), then
+/// `rename(2)`; on any failure the temporary file goes and `target` is as
+/// it was.
+pub fn write_private(
+    dir: &Path,
+    target: &Path,
+    bytes: &[u8],
+    finish: impl FnOnce(&fs::File) -> std::io::Result<()>,
+) -> Result<()> {
+    let tmp = dir.join(format!(".tmp.{}", std::process::id()));
+    let write = || -> std::io::Result<()> {
+        let _ = fs::remove_file(&tmp);
+        let mut f = fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&tmp)?;
+        f.write_all(bytes)?;
+        finish(&f)?;
+        fs::rename(&tmp, target)
+    };
+    write().map_err(|e| {
+        let _ = fs::remove_file(&tmp);
+        Error::io(format!("cannot write {}", crate::error::shown(target)), &e)
+    })
 }
 
 /// vouch's cache directory: `$XDG_CACHE_HOME/vouch`, else `~/.cache/vouch`.
@@ -61,10 +83,10 @@ pub fn private_dir(dir: &Path) -> Result<()> {
         existing = existing.parent().unwrap_or(Path::new("/"));
     }
     let existing = fs::canonicalize(existing)
-        .map_err(|e| io_error(format!("cannot resolve {}", existing.display()), e))?;
+        .map_err(|e| Error::io(format!("cannot resolve {}", existing.display()), &e))?;
     for ancestor in existing.ancestors() {
         let meta = fs::metadata(ancestor)
-            .map_err(|e| io_error(format!("cannot inspect {}", ancestor.display()), e))?;
+            .map_err(|e| Error::io(format!("cannot inspect {}", ancestor.display()), &e))?;
         let owner_ok = meta.uid() == 0 || meta.uid() == me;
         let writable_by_others = meta.mode() & 0o022 != 0;
         let sticky = meta.mode() & 0o1000 != 0;
@@ -80,9 +102,9 @@ pub fn private_dir(dir: &Path) -> Result<()> {
         .recursive(true)
         .mode(0o700)
         .create(dir)
-        .map_err(|e| io_error(format!("cannot create {}", dir.display()), e))?;
+        .map_err(|e| Error::io(format!("cannot create {}", dir.display()), &e))?;
     let meta = fs::symlink_metadata(dir)
-        .map_err(|e| io_error(format!("cannot inspect {}", dir.display()), e))?;
+        .map_err(|e| Error::io(format!("cannot inspect {}", dir.display()), &e))?;
     if !meta.is_dir() {
         return Err(Error::config(format!(
             "{} is not a directory (a symlink?); remove it so vouch can create its own",
@@ -97,12 +119,12 @@ pub fn private_dir(dir: &Path) -> Result<()> {
     }
     if meta.mode() & 0o077 != 0 {
         fs::set_permissions(dir, fs::Permissions::from_mode(0o700)).map_err(|e| {
-            io_error(
+            Error::io(
                 format!(
                     "{} is open to others and cannot be made private",
                     dir.display()
                 ),
-                e,
+                &e,
             )
         })?;
     }
@@ -147,9 +169,9 @@ pub fn ensure_builtin_bundle(path: &Path) -> Result<()> {
     };
     write().map_err(|e| {
         let _ = fs::remove_file(&tmp);
-        io_error(
+        Error::io(
             format!("cannot write the RDS CA bundle to {}", path.display()),
-            e,
+            &e,
         )
     })
 }

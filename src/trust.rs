@@ -15,14 +15,13 @@
 //! are written atomically.
 
 use std::fs;
-use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use sha2::{Digest, Sha256};
 
-use crate::ca::private_dir;
+use crate::ca::{private_dir, write_private};
 use crate::error::{shown, Error, Result};
 use crate::world::World;
 
@@ -150,22 +149,9 @@ pub fn allow(dir: &Path, path: &Path, content: &[u8], mtime: SystemTime) -> Resu
     closed_store(dir)?;
     private_dir(dir)?;
     let record = record_path(dir, path, content);
-    let tmp = dir.join(format!(".tmp.{}", std::process::id()));
-    let write = || -> std::io::Result<()> {
-        let _ = fs::remove_file(&tmp);
-        let mut f = fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(&tmp)?;
-        f.write_all(&record_bytes(path))?;
+    write_private(dir, &record, &record_bytes(path), |f| {
         f.set_modified(mtime)?;
-        f.sync_all()?;
-        fs::rename(&tmp, &record)
-    };
-    write().map_err(|e| {
-        let _ = fs::remove_file(&tmp);
-        Error::io(format!("cannot write {}", shown(&record)), &e)
+        f.sync_all()
     })?;
     for old in records_of(dir, path)? {
         if old != record {

@@ -294,8 +294,6 @@ fn pgpass_field(s: &str) -> String {
 /// runtime directory, replaced atomically at each refresh) and return it.
 fn write_passfile(t: &Target, host: &str, port: &str, user: &str, token: &str) -> Result<PathBuf> {
     use sha2::{Digest, Sha256};
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
     let world = crate::world::RealWorld;
     let dir = crate::session::session_dir(&world)?.with_file_name("pgpass");
     crate::ca::private_dir(&dir)?;
@@ -308,7 +306,6 @@ fn write_passfile(t: &Target, host: &str, port: &str, user: &str, token: &str) -
         .map(|b| format!("{b:02x}"))
         .collect();
     let file = dir.join(name);
-    let tmp = dir.join(format!(".tmp.{}", std::process::id()));
     let line = format!(
         "{}:{}:*:{}:{}\n",
         pgpass_field(host),
@@ -316,20 +313,7 @@ fn write_passfile(t: &Target, host: &str, port: &str, user: &str, token: &str) -
         pgpass_field(user),
         pgpass_field(token)
     );
-    let write = || -> std::io::Result<()> {
-        let _ = std::fs::remove_file(&tmp);
-        let mut f = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(&tmp)?;
-        f.write_all(line.as_bytes())?;
-        std::fs::rename(&tmp, &file)
-    };
-    write().map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        Error::io(format!("cannot write {}", shown(&file)), &e)
-    })?;
+    crate::ca::write_private(&dir, &file, line.as_bytes(), |_| Ok(()))?;
     Ok(file)
 }
 
