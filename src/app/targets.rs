@@ -59,22 +59,23 @@ pub(super) fn read_project(path: &Path) -> Result<ProjectFile> {
             meta.uid()
         )));
     }
-    if meta.len() > MAX_PROJECT_BYTES {
-        return Err(Error::config(format!(
+    let too_large = || {
+        Error::config(format!(
             "{} is larger than 64 KiB; a project file only names targets",
             shown(path)
-        )));
+        ))
+    };
+    if meta.len() > MAX_PROJECT_BYTES {
+        return Err(too_large());
     }
     let mut bytes = Vec::new();
     f.by_ref()
         .take(MAX_PROJECT_BYTES + 1)
         .read_to_end(&mut bytes)
         .map_err(|e| Error::io(what(), &e))?;
+    // It may have grown since the fstat.
     if bytes.len() as u64 > MAX_PROJECT_BYTES {
-        return Err(Error::config(format!(
-            "{} is larger than 64 KiB; a project file only names targets",
-            shown(path)
-        )));
+        return Err(too_large());
     }
     let mtime = meta.modified().map_err(|e| Error::io(what(), &e))?;
     Ok(ProjectFile {
